@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CouncilReportsConfig(AppConfig):
+    name = "council_reports"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,40 @@
+"""Users and their roles. The report builder's models will join them here."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    OFFICER = "officer", _("Officer")
+    APPROVER = "approver", _("Approver")
+    MEMBER = "member", _("Member")
+    AUTHOR = "author", _("Author")
+    ADMIN = "admin", _("Administrator")
+
+
+class User(AbstractUser):
+    """A member of staff or a councillor. What each role may do is enforced by the views;
+    officers and approvers act only for the authorities they are linked to."""
+
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.MEMBER)
+    authorities = models.ManyToManyField(
+        "indicators.Authority", verbose_name=_("authorities"), blank=True, related_name="users"
+    )
+
+    class Meta:
+        verbose_name = _("user")
+
+    def save(self, *args, **kwargs):
+        # The admin role is the Django administrator: keep the flags in step with it.
+        if self.role == Role.ADMIN:
+            self.is_staff = True
+            self.is_superuser = True
+        super().save(*args, **kwargs)
+
+    def acts_for(self, authority) -> bool:
+        if self.role == Role.ADMIN or self.is_superuser:
+            return True
+        return self.authorities.filter(pk=authority.pk).exists()

@@ -1,0 +1,152 @@
+"""How people write codes, names and periods, and what the app keys them by.
+
+Pure functions with no database access, so that imports can validate a whole file before
+touching a row.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from django.utils.text import slugify
+
+_PREFIXED_CODE = re.compile(r"^([A-Za-z]+)\s*/\s*(.*)$")
+
+
+def normalise_indicator_code(code: str) -> str:
+    """`SCC/013aii`, `SCC013aii` and ` scc/013AII ` are one indicator: `SCC013AII`.
+
+    Case, spaces and a `/` after the letter prefix are ignored (CONTRACT.md); any other
+    character is kept so that snake_case local codes stay distinct.
+    """
+    text = code.strip()
+    match = _PREFIXED_CODE.match(text)
+    if match:
+        text = match.group(1) + match.group(2)
+    return re.sub(r"\s+", "", text).upper()
+
+
+def indicator_slug(code: str) -> str:
+    """URL form: the normalised code in lower case (`scc013aii`), or the snake_case name."""
+    return normalise_indicator_code(code).lower()
+
+
+def normalise_name(name: str) -> str:
+    """Match key for council and comparator names: case, spacing and '&'/'and' ignored."""
+    text = name.strip().lower().replace("&", " and ")
+    text = re.sub(r"[’'`]", "", text)
+    text = re.sub(r"[^\w]+", " ", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def authority_slug(name: str) -> str:
+    """`Rhondda Cynon Taf` -> `rhondda-cynon-taf`: the name in lower case with hyphens."""
+    return slugify(name.replace("&", "and"))
+
+
+def financial_year_code(start_year: int) -> str:
+    return f"{start_year}-{(start_year + 1) % 100:02d}"
+
+
+@dataclass(frozen=True)
+class PeriodSpec:
+    code: str
+    kind: str
+    start: dt.date
+    end: dt.date
+    financial_year: int
+    quarter: int | None = None
+
+
+class PeriodError(ValueError):
+    pass
+
+
+_YEAR = re.compile(r"^(\d{4})\s*[-/]\s*(\d{2}|\d{4})$")
+_QUARTER = re.compile(r"^(\d{4})\s*[-/]\s*(\d{2}|\d{4})\s*Q([1-4])$", re.IGNORECASE)
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+
+
+def _financial_year_of(day: dt.date) -> int:
+    return day.year if day.month >= 4 else day.year - 1
+
+
+def _fy_start(first: str, second: str, text: str) -> int:
+    start = int(first)
+    end = int(second)
+    expected = (start + 1) % 100 if len(second) == 2 else start + 1
+    if end != expected:
+        raise PeriodError(
+            f"'{text}' is not a financial year: the second year must follow the first "
+            f"(e.g. {financial_year_code(start)})"
+        )
+    return start
+
+
+def parse_period(text: str) -> PeriodSpec:
+    """Parse `2014-15`, `2014-15 Q1`, `2014-07` or `2014-07-31` (CONTRACT.md).
+
+    Quarters are of the financial year: Q1 is April to June.
+    """
+    raw = (text or "").strip()
+    if not raw:
+        raise PeriodError("period is blank")
+    if m := _QUARTER.match(raw):
+        fy = _fy_start(m.group(1), m.group(2), raw)
+        q = int(m.group(3))
+        first_month = 4 + 3 * (q - 1)
+        year = fy if first_month <= 12 else fy + 1
+        first_month = (first_month - 1) % 12 + 1
+        last_month = first_month + 2
+        start = dt.date(year, first_month, 1)
+        end = dt.date(year, last_month, calendar.monthrange(year, last_month)[1])
+        return PeriodSpec(f"{financial_year_code(fy)} Q{q}", "quarter", start, end, fy, q)
+    if m := _MONTH.match(raw):
+        year, month = int(m.group(1)), int(m.group(2))
+        if not 1 <= month <= 12:
+            # `2014-15` also matches this shape; a month above 12 is a financial year.
+            if m.group(2) == f"{(year + 1) % 100:02d}":
+                return _year_spec(year)
+            raise PeriodError(f"'{raw}' is not a month (months run 01 to 12)")
+        start = dt.date(year, month, 1)
+        end = dt.date(year, month, calendar.monthrange(year, month)[1])
+        return PeriodSpec(f"{year:04d}-{month:02d}", "month", start, end, _financial_year_of(start))
+    if m := _YEAR.match(raw):
+        return _year_spec(_fy_start(m.group(1), m.group(2), raw))
+    if m := _DATE.match(raw):
+        try:
+            day = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        except ValueError as exc:
+            raise PeriodError(f"'{raw}' is not a real date") from exc
+        return PeriodSpec(day.isoformat(), "as_at", day, day, _financial_year_of(day))
+    raise PeriodError(
+        f"'{raw}' is not a period: use 2014-15 (financial year), 2014-15 Q1 (quarter), "
+        "2014-07 (month) or 2014-07-31 (as at a date)"
+    )
+
+
+def _year_spec(start_year: int) -> PeriodSpec:
+    if not 1900 <= start_year <= 2999:
+        raise PeriodError(f"{start_year} is out of range")
+    return PeriodSpec(
+        financial_year_code(start_year),
+        "year",
+        dt.date(start_year, 4, 1),
+        dt.date(start_year + 1, 3, 31),
+        start_year,
+    )
+
+
+def period_label(kind: str, code: str, start: dt.date, end: dt.date) -> str:
+    if kind == "year":
+        return code.replace("-", "/")
+    if kind == "quarter":
+        year, quarter = code.split(" ")
+        return f"{year.replace('-', '/')} {quarter}"
+    if kind == "month":
+        return start.strftime("%b %Y")
+    return end.strftime("%d/%m/%Y")

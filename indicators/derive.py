@@ -1,0 +1,183 @@
+"""Domain rules for figures: derived values, roll-up of quarters to years, direction of travel,
+statistical-neighbour averages and red/amber/green against a target.
+
+Plain typed functions over Decimals; no database access. Everything that turns counts into a
+published figure goes through here, so a figure is computed in one place.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+
+HUNDRED = Decimal(100)
+TEN_THOUSAND = Decimal(10_000)
+
+# Units whose value is a ratio of two counts, and the multiplier that makes the ratio.
+RATE_MULTIPLIERS: dict[str, Decimal] = {
+    "percent": HUNDRED,
+    "rate_per_10k": TEN_THOUSAND,
+    "ratio": Decimal(1),
+}
+
+
+def round_half_up(value: Decimal, decimals: int) -> Decimal:
+    """Round as a person (and a spreadsheet's ROUND) does: 63.285 -> 63.29, not banker's."""
+    return value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+
+
+def value_from_counts(
+    numerator: Decimal | None, denominator: Decimal | None, unit: str, decimals: int
+) -> Decimal | None:
+    """The value implied by a numerator and denominator, rounded half up to `decimals`.
+
+    Only rate-like units derive (percent = 100 n/d, rate per 10,000 = 10,000 n/d, ratio = n/d).
+    A zero denominator implies no value: 0 of 0 is not 0%.
+    """
+    multiplier = RATE_MULTIPLIERS.get(unit)
+    if multiplier is None or numerator is None or denominator is None or denominator == 0:
+        return None
+    return round_half_up(multiplier * numerator / denominator, decimals)
+
+
+def agrees_with_counts(value: Decimal, numerator: Decimal, denominator: Decimal, unit: str) -> bool:
+    """Whether a published value is n/d as rounded to the precision it was published at.
+
+    A value printed as 19 agrees with 18.6 (it was rounded to a whole number); a value printed
+    as 63.28 agrees with 63.284 but not with 63.29.
+    """
+    multiplier = RATE_MULTIPLIERS.get(unit)
+    if multiplier is None or denominator == 0:
+        return True
+    published_decimals = max(0, -value.normalize().as_tuple().exponent)  # type: ignore[operator]
+    exact = multiplier * numerator / denominator
+    # Half a unit in the last printed place, plus a hair for publishers who truncate.
+    allowance = Decimal(1).scaleb(-published_decimals) / 2 + Decimal("1e-9")
+    return abs(exact - value) <= allowance
+
+
+@dataclass(frozen=True)
+class PeriodFigure:
+    """A quarter's (or month's) counts, in period order."""
+
+    numerator: Decimal | None
+    denominator: Decimal | None
+    value: Decimal | None = None
+
+
+def roll_up_flow(
+    figures: Iterable[PeriodFigure], unit: str, decimals: int
+) -> tuple[Decimal | None, Decimal | None, Decimal | None]:
+    """A year's (or year-to-date) value of a flow indicator from its quarters.
+
+    Rates are the sum of numerators over the sum of denominators: never the mean of the
+    quarterly percentages, which would weight a quarter of 5 referrals like one of 500.
+    Counts are summed. Returns (numerator, denominator, value).
+    """
+    items = list(figures)
+    if not items:
+        return None, None, None
+    if unit in RATE_MULTIPLIERS:
+        if any(f.numerator is None or f.denominator is None for f in items):
+            return None, None, None
+        numerator = sum((f.numerator for f in items), Decimal(0))  # type: ignore[misc]
+        denominator = sum((f.denominator for f in items), Decimal(0))  # type: ignore[misc]
+        return numerator, denominator, value_from_counts(numerator, denominator, unit, decimals)
+    if any(f.value is None for f in items):
+        return None, None, None
+    return None, None, sum((f.value for f in items), Decimal(0))  # type: ignore[misc]
+
+
+def roll_up_stock(figures: Sequence[PeriodFigure]) -> PeriodFigure | None:
+    """A year's value of a stock indicator: the figure at the year's end (its last period)."""
+    return figures[-1] if figures else None
+
+
+class Direction(StrEnum):
+    IMPROVING = "improving"
+    DECLINING = "declining"
+    STEADY = "steady"
+    INCREASING = "increasing"  # for indicators with no better direction
+    DECREASING = "decreasing"
+    UNKNOWN = "unknown"
+
+
+def direction_of_travel(
+    previous: Decimal | None,
+    latest: Decimal | None,
+    polarity: str,
+    decimals: int = 1,
+) -> Direction:
+    """Improving, declining or steady, given whether higher or lower is better.
+
+    A change smaller than the published precision (half a unit in the last decimal place)
+    is steady: 63.28 to 63.28 after rounding has not moved.
+    """
+    if previous is None or latest is None:
+        return Direction.UNKNOWN
+    change = round_half_up(latest, decimals) - round_half_up(previous, decimals)
+    if change == 0:
+        return Direction.STEADY
+    rising = change > 0
+    if polarity == "higher":
+        return Direction.IMPROVING if rising else Direction.DECLINING
+    if polarity == "lower":
+        return Direction.DECLINING if rising else Direction.IMPROVING
+    return Direction.INCREASING if rising else Direction.DECREASING
+
+
+def neighbour_mean(values: Iterable[Decimal | None], decimals: int) -> Decimal | None:
+    """Mean of the neighbours that have a figure; withheld or missing ones are left out."""
+    present = [v for v in values if v is not None]
+    if not present:
+        return None
+    return round_half_up(sum(present, Decimal(0)) / len(present), decimals)
+
+
+def neighbour_median(values: Iterable[Decimal | None], decimals: int) -> Decimal | None:
+    present = [v for v in values if v is not None]
+    if not present:
+        return None
+    return round_half_up(Decimal(statistics.median(present)), decimals)
+
+
+class Rag(StrEnum):
+    GREEN = "green"
+    AMBER = "amber"
+    RED = "red"
+    NONE = "none"
+
+
+RAG_LABELS = {
+    Rag.GREEN: "On target",
+    Rag.AMBER: "Near target",
+    Rag.RED: "Off target",
+    Rag.NONE: "No target",
+}
+
+
+def rag_status(
+    value: Decimal | None, target: Decimal | None, tolerance: Decimal, polarity: str
+) -> Rag:
+    """Green when the target is met, amber within `tolerance` on the wrong side, else red.
+
+    For an indicator with no better direction, distance either side of the target counts.
+    """
+    if value is None or target is None:
+        return Rag.NONE
+    if polarity == "higher":
+        shortfall = target - value
+    elif polarity == "lower":
+        shortfall = value - target
+    else:
+        shortfall = abs(value - target)
+        if shortfall == 0:
+            return Rag.GREEN
+    if shortfall <= 0:
+        return Rag.GREEN
+    if shortfall <= tolerance:
+        return Rag.AMBER
+    return Rag.RED

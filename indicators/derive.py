@@ -46,16 +46,18 @@ def value_from_counts(
 def agrees_with_counts(value: Decimal, numerator: Decimal, denominator: Decimal, unit: str) -> bool:
     """Whether a published value is n/d as rounded to the precision it was published at.
 
-    A value printed as 19 agrees with 18.6 (it was rounded to a whole number); a value printed
-    as 63.28 agrees with 63.284 but not with 63.29.
+    Publishers round half up or truncate (seed 000 prints 63.28 for 393/621 = 63.285), so a
+    value agrees when it is within one unit of its last printed decimal place: 19 agrees
+    with 18.6, 63.28 with 63.285, but 63.28 not with 62.80.
     """
     multiplier = RATE_MULTIPLIERS.get(unit)
     if multiplier is None or denominator == 0:
         return True
-    published_decimals = max(0, -value.normalize().as_tuple().exponent)  # type: ignore[operator]
+    # The precision is read from the value as written ("71.60" has two places), so pass
+    # the published text's Decimal, not one re-read from a database column.
+    published_decimals = max(0, -value.as_tuple().exponent)  # type: ignore[operator]
     exact = multiplier * numerator / denominator
-    # Half a unit in the last printed place, plus a hair for publishers who truncate.
-    allowance = Decimal(1).scaleb(-published_decimals) / 2 + Decimal("1e-9")
+    allowance = Decimal(1).scaleb(-published_decimals)
     return abs(exact - value) <= allowance
 
 

@@ -1,0 +1,67 @@
+"""Shared fixtures: a small world of councils, and a named user for every role, so every view
+gets its "who may not" test as cheaply as its "who may"."""
+
+from __future__ import annotations
+
+import pytest
+
+from council_reports.accounts import provision_user
+from indicators.models import Authority, Comparator, Indicator, Nation, Region
+
+PASSWORD = "correct horse battery staple 42"
+
+
+@pytest.fixture
+def wales(db) -> Region:
+    return Region.objects.create(name="South East Wales", nation=Nation.WALES)
+
+
+@pytest.fixture
+def council_a(wales) -> Authority:
+    return Authority.objects.create(
+        name="Rhondda Cynon Taf", gss_code="W06000016", nation=Nation.WALES, region=wales
+    )
+
+
+@pytest.fixture
+def council_b(wales) -> Authority:
+    return Authority.objects.create(
+        name="Caerphilly", gss_code="W06000018", nation=Nation.WALES, region=wales
+    )
+
+
+@pytest.fixture
+def wales_average(db) -> Comparator:
+    return Comparator.objects.create(name="Wales average", kind="national", nation=Nation.WALES)
+
+
+@pytest.fixture
+def lac_allocated(db) -> Indicator:
+    return Indicator.objects.create(
+        code="SCC/013aii",
+        title="Open cases of looked after children with an allocated social worker",
+        unit="percent",
+        decimals=2,
+        polarity="higher",
+        measure="stock",
+        framework="wales",
+        theme="allocations",
+    )
+
+
+@pytest.fixture
+def users(council_a, council_b) -> dict:
+    """One user per role: officers of council A and B, an approver of A, a member, an author
+    and an administrator. All share PASSWORD."""
+    specs = {
+        "officer_a": ("officer", [council_a.name]),
+        "officer_b": ("officer", [council_b.name]),
+        "approver": ("approver", [council_a.name]),
+        "member": ("member", []),
+        "author": ("author", []),
+        "admin": ("admin", []),
+    }
+    return {
+        key: provision_user(key.replace("_", "."), role, names, PASSWORD)[0]
+        for key, (role, names) in specs.items()
+    }

@@ -1,0 +1,47 @@
+# council_reports: `make run` to set up and serve, `make test` to run every test.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PORT   ?= 8000
+# Real DfE statistics for English councils; imported by `make run` when the folder exists.
+DFE_DATA ?= ../shared/data/dfe
+# The development server runs with DEBUG on unless told otherwise (it serves static files).
+export DJANGO_DEBUG ?= true
+
+.PHONY: run install migrate test test-postgres lint format bench clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+run: migrate
+	$(PY) manage.py load_demo --if-empty $(if $(wildcard $(DFE_DATA)),--dfe $(DFE_DATA))
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+test: install
+	$(VENV)/bin/pytest -q
+
+# The same suite on PostgreSQL, against a throwaway database (needs a server on 127.0.0.1).
+test-postgres: install
+	PGHOST=127.0.0.1 PGUSER=postgres ./.ci/with-postgres $(MAKE) test
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: install
+	$(PY) bench/import.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

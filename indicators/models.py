@@ -269,7 +269,7 @@ class Period(models.Model):
     objects = PeriodQuerySet.as_manager()
 
     class Meta:
-        ordering = ["end_date", "start_date"]
+        ordering = ["end_date", "-start_date"]  # a quarter before the year ending with it
         indexes = [models.Index(fields=["kind", "financial_year"])]
         constraints = [
             models.CheckConstraint(

@@ -127,10 +127,17 @@ def check_figures(
         and not derive.agrees_with_counts(value, numerator, denominator, indicator.unit)
     ):
         warnings.append(
-            f"published value {value} disagrees with {numerator} / {denominator} "
-            f"= {derived} beyond rounding; the published value is kept"
+            f"published value {_plain(value)} disagrees with {_plain(numerator)} / "
+            f"{_plain(denominator)} = {derived} beyond rounding; the published value is kept"
         )
     return value, warnings
+
+
+def _plain(number: Decimal) -> str:
+    """19 whether the file said 19, 19.0 or 19.0000: stored warnings must not depend on how a
+    number was written, or re-importing an export would count every warned row as updated."""
+    text = format(number, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def resolve_periods(codes: Iterable[str]) -> dict[str, Period]:
@@ -320,11 +327,12 @@ def _write_observations(rows, periods, result, user, reason, dry_run, progress) 
 def _write_targets(rows, periods, result, user, reason, dry_run) -> None:
     for row in rows:
         period = periods.get(row.period_code)
+        # A dry run may carry an indicator --create-missing has not saved: it has no targets.
         current = (
             Target.objects.filter(
                 authority=row.authority, indicator=row.indicator, period=period
             ).first()
-            if period
+            if period and row.indicator.pk
             else None
         )
         if current is None:

@@ -95,7 +95,8 @@ _KIND_ORDER = Case(
     *(When(kind=kind, then=Value(rank)) for rank, kind in enumerate(ComparatorKind.values)),
     default=Value(len(ComparatorKind.values)),
 )
-_ORDER = ("indicator__normalised_code", "period__end_date", "period__start_date", "period__code")
+# As Period orders itself: by end date, a quarter before the year that ends with it.
+_ORDER = ("indicator__normalised_code", "period__end_date", "-period__start_date", "period__code")
 
 
 def _observations(subject: Q, indicator: Indicator | None) -> Iterator[Observation]:

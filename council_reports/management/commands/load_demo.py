@@ -17,13 +17,12 @@ member, author and admin. They get the password in DEMO_PASSWORD; without it, us
 by this run share one random password, printed once, and users that already exist keep theirs.
 
 --if-empty does nothing when the database already holds councils. --dfe PATH then imports
-DfE statistics with `import_dfe PATH` (its own all-or-nothing transaction), when that command
-is installed.
+DfE statistics with `import_dfe PATH` (its own all-or-nothing transaction).
 """
 
 from __future__ import annotations
 
-from django.core.management import call_command, get_commands
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from council_reports.demo import DemoError, demo_password_from_environment, load_demo
@@ -74,9 +73,4 @@ class Command(BaseCommand):
         )
 
         if options["dfe"]:
-            if "import_dfe" not in get_commands():
-                self.stdout.write(
-                    self.style.WARNING("import_dfe is not installed: DfE statistics skipped.")
-                )
-            else:
-                call_command("import_dfe", options["dfe"], stdout=self.stdout, stderr=self.stderr)
+            call_command("import_dfe", options["dfe"], stdout=self.stdout, stderr=self.stderr)

@@ -109,9 +109,9 @@ def parse_period(text: str) -> PeriodSpec:
         year, month = int(m.group(1)), int(m.group(2))
         if not 1 <= month <= 12:
             # `2014-15` also matches this shape; a month above 12 is a financial year.
-            if m.group(2) == f"{(year + 1) % 100:02d}":
-                return _year_spec(year)
-            raise PeriodError(f"'{raw}' is not a month (months run 01 to 12)")
+            # `2014-15` also matches this shape: a "month" above 12 is meant as a year,
+            # and _fy_start says so when the second year does not follow the first.
+            return _year_spec(_fy_start(m.group(1), m.group(2), raw))
         start = dt.date(year, month, 1)
         end = dt.date(year, month, calendar.monthrange(year, month)[1])
         return PeriodSpec(f"{year:04d}-{month:02d}", "month", start, end, _financial_year_of(start))

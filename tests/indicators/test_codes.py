@@ -57,3 +57,10 @@ def test_names_match_ignoring_case_spacing_and_ampersand():
     )
     assert codes.normalise_name("Brighton & Hove") == codes.normalise_name("Brighton and Hove")
     assert codes.authority_slug("Rhondda Cynon Taf") == "rhondda-cynon-taf"
+
+
+def test_a_year_that_does_not_follow_is_called_a_bad_financial_year_not_a_bad_month():
+    with pytest.raises(codes.PeriodError, match="not a financial year"):
+        codes.parse_period("2014-16")
+    with pytest.raises(codes.PeriodError, match="not a financial year"):
+        codes.parse_period("2014-00")

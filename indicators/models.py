@@ -576,3 +576,109 @@ class ImportLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.command} {self.filename} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class ReturnKind(models.TextChoices):
+    ALLOCATIONS = "allocations", _("Allocations")
+    REFERRALS = "referrals", _("Referrals and initial assessments")
+
+
+class ReturnStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    APPROVED = "approved", _("Approved")
+
+
+class QuarterlyReturn(models.Model):
+    """A council's counts for one quarter, as an officer enters them.
+
+    `figures` maps each line of the return (`indicators.returns.SPECS`) to a whole number;
+    the indicators are derived from them and written as observations, provisional until the
+    return is approved. `version` rises with every save so that a second editor working
+    from an older copy is refused instead of silently overwriting (optimistic locking).
+    """
+
+    authority = models.ForeignKey(Authority, on_delete=models.PROTECT, related_name="returns")
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="returns")
+    kind = models.CharField(_("return"), max_length=12, choices=ReturnKind.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ReturnStatus.choices, default=ReturnStatus.DRAFT
+    )
+    version = models.PositiveIntegerField(_("version"), default=0)
+    figures = models.JSONField(_("figures"), default=dict, blank=True)
+    reasons = models.JSONField(
+        _("reasons"),
+        default=dict,
+        blank=True,
+        help_text=_("Why a figure that raised a warning is right, by line."),
+    )
+    change_reason = models.CharField(_("reason for the change"), max_length=255, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["authority", "kind", "period__end_date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["authority", "period", "kind"], name="one_return_per_council_quarter_kind"
+            ),
+        ]
+        verbose_name = _("quarterly return")
+
+    def __str__(self) -> str:
+        return f"{self.authority} {self.get_kind_display()} {self.period.code}"
+
+    @property
+    def locked(self) -> bool:
+        return self.status == ReturnStatus.APPROVED
+
+
+class YearLock(models.Model):
+    """A financial year closed for a council: its returns and figures refuse changes."""
+
+    authority = models.ForeignKey(Authority, on_delete=models.CASCADE, related_name="year_locks")
+    financial_year = models.PositiveSmallIntegerField(_("financial year"))
+    locked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    locked_at = models.DateTimeField(auto_now_add=True)
+    reason = models.CharField(_("reason"), max_length=255, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["authority", "financial_year"], name="one_lock_per_council_year"
+            ),
+        ]
+        verbose_name = _("locked year")
+
+    def __str__(self) -> str:
+        return f"{self.authority} {codes.financial_year_code(self.financial_year)}"

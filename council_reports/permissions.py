@@ -1,0 +1,39 @@
+"""Who may do what. Views call these; templates only hide what the server already refuses."""
+
+from __future__ import annotations
+
+from council_reports.models import Role
+
+STAFF_ROLES = {Role.OFFICER, Role.APPROVER, Role.AUTHOR, Role.ADMIN}
+
+
+def is_admin(user) -> bool:
+    return bool(user.is_authenticated and (user.role == Role.ADMIN or user.is_superuser))
+
+
+def acts_for(user, authority) -> bool:
+    """Linked to this council (administrators act for every council)."""
+    if not user.is_authenticated:
+        return False
+    return is_admin(user) or user.authorities.filter(pk=authority.pk).exists()
+
+
+def can_enter_returns(user, authority) -> bool:
+    """Officers (and approvers, who often enter too) of that council; administrators."""
+    return acts_for(user, authority) and (
+        is_admin(user) or user.role in (Role.OFFICER, Role.APPROVER)
+    )
+
+
+def can_approve(user, authority) -> bool:
+    return acts_for(user, authority) and (is_admin(user) or user.role == Role.APPROVER)
+
+
+def can_view_returns(user, authority) -> bool:
+    """Staff of the council see its returns in any state; members see published figures
+    on the dashboards, not draft returns."""
+    return acts_for(user, authority) and (is_admin(user) or user.role in STAFF_ROLES)
+
+
+def can_restore(user) -> bool:
+    return is_admin(user)

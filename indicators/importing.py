@@ -88,6 +88,9 @@ PROGRESS_EVERY = 1000
 
 # (stage, rows done, rows in all); stage is "checking" or "writing".
 Progress = Callable[[str, int, int], None]
+# More errors for rows that read well: who may import what is the caller's rule (the browser
+# import limits officers to their councils), applied before anything is counted or written.
+RowCheck = Callable[[list[store.FigureRow]], list[tuple[int, str]]]
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # old .xls, and password-protected .xlsx
@@ -133,17 +136,24 @@ def import_observations_file(
     create_missing: bool = False,
     default_status: str | None = None,
     progress: Progress | None = None,
+    filename: str | None = None,
+    check_rows: RowCheck | None = None,
 ) -> ImportReport:
     """Check every row of the file and, when none has an error, write them all.
 
     `default_status` ("provisional" or "final") is given to every observation the file
     writes; None keeps a stored status and makes new observations final. With errors the
     report has them and `result` is None; nothing is written, not even a new indicator.
+    `filename` names the file in the import log and history when `path` is a temporary copy
+    (a browser upload); `check_rows` adds errors for rows that read well.
     """
     if default_status is not None and default_status not in Observation.Status.values:
         raise ValueError(f"default_status must be one of {Observation.Status.values}")
     path = Path(path)
+    name = filename or str(path)
     rows, errors, rows_read = _parse(path, create_missing=create_missing, progress=progress)
+    if check_rows is not None and rows:
+        errors = sorted([*errors, *check_rows(rows)], key=lambda error: error[0])
     report = ImportReport(errors=errors, rows_read=rows_read, dry_run=dry_run)
     if errors:
         return report
@@ -157,16 +167,16 @@ def import_observations_file(
     if dry_run:
         # New indicators stay unsaved: write_figures counts their rows as created.
         report.result = store.write_figures(
-            rows, command=COMMAND, filename=str(path), user=user, dry_run=True, progress=written
+            rows, command=COMMAND, filename=name, user=user, dry_run=True, progress=written
         )
         return report
-    reason = f"{COMMAND} {path}"
+    reason = f"{COMMAND} {name}"
     with transaction.atomic():
         for indicator in new_indicators:
             indicator._change_reason = reason  # type: ignore[attr-defined]
             indicator.save()
         report.result = store.write_figures(
-            rows, command=COMMAND, filename=str(path), user=user, progress=written
+            rows, command=COMMAND, filename=name, user=user, progress=written
         )
     return report
 
@@ -754,6 +764,17 @@ def _check_figures(
             )
         except store.FigureError as exc:
             errors.append((row.row, str(exc)))
+            continue
+        if value is not None and value.adjusted() >= MAX_INTEGER_DIGITS:
+            # Only a derived value can get here (a given one was checked as read): a huge
+            # numerator over a tiny denominator, which the database's column cannot hold.
+            errors.append(
+                (
+                    row.row,
+                    f"the value derived from numerator / denominator is too large "
+                    f"({MAX_INTEGER_DIGITS} digits at most); check both, or give a value",
+                )
+            )
             continue
         subject_kind = "comparator" if isinstance(row.subject, Comparator) else "authority"
         key = (subject_kind, row.subject.pk, row.is_target, row.key_code, row.period_code)

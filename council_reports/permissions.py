@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+
 from council_reports.models import Role
+from indicators.models import Authority
 
 STAFF_ROLES = {Role.OFFICER, Role.APPROVER, Role.AUTHOR, Role.ADMIN}
 
@@ -37,3 +41,22 @@ def can_view_returns(user, authority) -> bool:
 
 def can_restore(user) -> bool:
     return is_admin(user)
+
+
+def can_view_staff_records(user, authority) -> bool:
+    """Workforce snapshots and case audits: the council's officers and approvers,
+    administrators, and authors (who write the papers these records go into) may read them.
+    Members never do: audit findings are sensitive free text about children's cases."""
+    if not user.is_authenticated:
+        return False
+    return can_enter_returns(user, authority) or user.role == Role.AUTHOR
+
+
+def council_for(user, slug: str, *, edit: bool):
+    """The council a URL names, or 404; PermissionDenied (403) when this user may not read
+    its staff records, or (with `edit`) may not change them."""
+    authority = get_object_or_404(Authority, slug=slug)
+    allowed = can_enter_returns if edit else can_view_staff_records
+    if not allowed(user, authority):
+        raise PermissionDenied
+    return authority

@@ -34,9 +34,12 @@ def can_approve(user, authority) -> bool:
 
 
 def can_view_returns(user, authority) -> bool:
-    """Staff of the council see its returns in any state; members see published figures
-    on the dashboards, not draft returns."""
-    return acts_for(user, authority) and (is_admin(user) or user.role in STAFF_ROLES)
+    """The council's officers and approvers see its returns in any state, and authors (who
+    write the papers the figures go into) and administrators see every council's. Members
+    see published figures on the dashboards, not draft returns."""
+    if not user.is_authenticated:
+        return False
+    return can_enter_returns(user, authority) or user.role == Role.AUTHOR
 
 
 def can_restore(user) -> bool:

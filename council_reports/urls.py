@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("indicators.api_urls")),
+    path("", include("indicators.return_urls")),
     path("councils/<slug:council>/workforce/", include("workforce.urls")),
     path("councils/<slug:council>/audits/", include("audits.urls")),
     path("councils/<slug:council>/figures/", include("indicators.figure_urls")),

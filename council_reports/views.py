@@ -6,6 +6,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from council_reports import permissions
 from indicators.models import Authority
 
 
@@ -27,4 +28,9 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     mine = user.authorities.order_by("name")
     councils = mine if mine.exists() else Authority.objects.filter(active=True)
-    return render(request, "home.html", {"councils": councils, "linked": mine.exists()})
+    enters = [c for c in mine if permissions.can_enter_returns(user, c)]
+    return render(
+        request,
+        "home.html",
+        {"councils": councils, "linked": mine.exists(), "return_councils": enters},
+    )

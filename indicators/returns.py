@@ -25,6 +25,13 @@ class Line:
     label: str
     hint: str = ""
     stock: bool = False
+    # How messages name the line out of its group ("of which allocated to a social worker"
+    # reads well under its heading, not in an error summary).
+    called: str = ""
+
+    @property
+    def message_name(self) -> str:
+        return str(self.called or self.label)
 
 
 @dataclass(frozen=True)
@@ -74,23 +81,43 @@ ALLOCATIONS = ReturnSpec(
             _("Children on the child protection register."),
             stock=True,
         ),
-        Line("cp_social_worker", _("of which allocated to a social worker"), stock=True),
         Line(
-            "cp_other", _("of which allocated to someone else, with a service per plan"), stock=True
+            "cp_social_worker",
+            _("of which allocated to a social worker"),
+            stock=True,
+            called=_("child protection cases allocated to a social worker"),
+        ),
+        Line(
+            "cp_other",
+            _("of which allocated to someone else, with a service per plan"),
+            stock=True,
+            called=_("child protection cases allocated to someone else with a service per plan"),
         ),
         Line("lac_open", _("Open looked after cases at the quarter's end"), stock=True),
-        Line("lac_social_worker", _("of which allocated to a social worker"), stock=True),
+        Line(
+            "lac_social_worker",
+            _("of which allocated to a social worker"),
+            stock=True,
+            called=_("looked after cases allocated to a social worker"),
+        ),
         Line(
             "lac_other",
             _("of which allocated to someone else, with a service per plan"),
             stock=True,
+            called=_("looked after cases allocated to someone else with a service per plan"),
         ),
         Line("cin_open", _("Open children in need cases at the quarter's end"), stock=True),
-        Line("cin_social_worker", _("of which allocated to a social worker"), stock=True),
+        Line(
+            "cin_social_worker",
+            _("of which allocated to a social worker"),
+            stock=True,
+            called=_("children in need cases allocated to a social worker"),
+        ),
         Line(
             "cin_other",
             _("of which allocated to someone else, with a service per plan"),
             stock=True,
+            called=_("children in need cases allocated to someone else with a service per plan"),
         ),
     ),
     derivations=(
@@ -126,14 +153,23 @@ REFERRALS = ReturnSpec(
         Line(
             "referrals_social_worker",
             _("of which allocated to a social worker for initial assessment"),
+            called=_("referrals allocated to a social worker for initial assessment"),
         ),
         Line(
             "referrals_other",
             _("of which allocated to someone other than a social worker for initial assessment"),
         ),
         Line("assessments", _("Initial assessments completed in the quarter")),
-        Line("seen", _("of which the child was seen by the social worker")),
-        Line("seen_alone", _("of which the child was seen alone by the social worker")),
+        Line(
+            "seen",
+            _("of which the child was seen by the social worker"),
+            called=_("assessments where the child was seen"),
+        ),
+        Line(
+            "seen_alone",
+            _("of which the child was seen alone by the social worker"),
+            called=_("assessments where the child was seen alone"),
+        ),
     ),
     derivations=(
         Derivation("SCC/007a", "referrals_social_worker", "referrals"),
@@ -181,7 +217,9 @@ def read_counts(
         value = raw.get(line.name)
         text = "" if value is None else str(value).strip().replace(",", "")
         if text == "":
-            errors[line.name] = str(_("Enter %(label)s") % {"label": _lower_first(line.label)})
+            errors[line.name] = str(
+                _("Enter %(label)s") % {"label": _lower_first(line.message_name)}
+            )
             continue
         try:
             number = Decimal(text)
@@ -189,22 +227,31 @@ def read_counts(
             number = None
         if number is None or not number.is_finite():
             errors[line.name] = str(
-                _("%(label)s must be a whole number, like 12") % {"label": line.label}
+                _("%(label)s must be a whole number, like 12")
+                % {"label": _upper_first(line.message_name)}
             )
         elif number != number.to_integral_value():
             errors[line.name] = str(
                 _("%(label)s must be a whole number of cases, not %(text)s")
-                % {"label": line.label, "text": text}
+                % {"label": _upper_first(line.message_name), "text": text}
             )
         elif number < 0:
-            errors[line.name] = str(_("%(label)s must be 0 or more") % {"label": line.label})
+            errors[line.name] = str(
+                _("%(label)s must be 0 or more") % {"label": _upper_first(line.message_name)}
+            )
         elif number > 10_000_000:
             errors[line.name] = str(
-                _("%(label)s is too large to be a count of cases") % {"label": line.label}
+                _("%(label)s is too large to be a count of cases")
+                % {"label": _upper_first(line.message_name)}
             )
         else:
             counts[line.name] = int(number)
     return counts, errors
+
+
+def _upper_first(text) -> str:
+    text = str(text)
+    return text[:1].upper() + text[1:]
 
 
 def _lower_first(text) -> str:
@@ -261,7 +308,7 @@ def jump_warnings(
                     "Check the figure, and give a reason if it is right."
                 )
                 % {
-                    "label": line.label,
+                    "label": _upper_first(line.message_name),
                     "before": before,
                     "now": now,
                     "change": f"{change * 100:+.0f}",

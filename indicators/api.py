@@ -121,7 +121,9 @@ class ObservationList(generics.ListAPIView):
 
     def _visible(self, qs):
         user = self.request.user
-        if user.role == Role.ADMIN or user.is_superuser:
+        # As on the council pages: authors (who draft papers) and administrators see
+        # provisional figures; others see them only for the councils they act for.
+        if user.role in (Role.ADMIN, Role.AUTHOR) or user.is_superuser:
             return qs
         return qs.filter(
             Q(status=Observation.Status.FINAL) | Q(authority__in=user.authorities.all())

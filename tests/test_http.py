@@ -157,6 +157,7 @@ def test_provisional_figures_are_seen_only_by_their_councils_staff(client, users
     assert councils_seen("officer_a") == ["Rhondda Cynon Taf", "Wales average"]
     assert councils_seen("officer_b") == ["Caerphilly", "Rhondda Cynon Taf", "Wales average"]
     assert councils_seen("admin") == ["Caerphilly", "Rhondda Cynon Taf", "Wales average"]
+    assert councils_seen("author") == ["Caerphilly", "Rhondda Cynon Taf", "Wales average"]
 
 
 @pytest.mark.parametrize(

@@ -137,7 +137,7 @@ def test_api_gives_comparator_rows_by_name(client, users, figures):
 def test_api_with_a_token(client, users, figures):
     from rest_framework.authtoken.models import Token
 
-    token = Token.objects.create(user=users["author"])
+    token = Token.objects.create(user=users["member"])
     response = client.get(
         "/api/v1/observations/",
         {"indicator": "SCC013aii"},

@@ -124,3 +124,34 @@ class ImportLogAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(models.QuarterlyReturn)
+class QuarterlyReturnAdmin(SimpleHistoryAdmin):
+    """Returns are entered and approved through their pages, where the rules and the
+    version check apply; the admin shows them and their history read-only."""
+
+    list_display = ["authority", "kind", "period", "status", "version", "updated_by", "updated_at"]
+    list_filter = ["kind", "status", "period__financial_year", "authority"]
+    search_fields = ["authority__name", "period__code"]
+    list_select_related = ["authority", "period", "updated_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(models.YearLock)
+class YearLockAdmin(admin.ModelAdmin):
+    list_display = ["authority", "financial_year", "locked_by", "locked_at", "reason"]
+    list_filter = ["financial_year"]
+    search_fields = ["authority__name", "reason"]
+    autocomplete_fields = ["authority"]
+    readonly_fields = ["locked_by", "locked_at"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.locked_by = request.user
+        super().save_model(request, obj, form, change)

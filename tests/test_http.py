@@ -186,3 +186,16 @@ def test_withheld_value_is_the_marker_never_zero(client, users, council_a, lac_a
     [row] = client.get("/api/v1/observations/").json()["results"]
     assert row["value"] == "c"
     assert row["withheld_reason"] == "Suppressed to protect confidentiality"
+
+
+def test_an_administrator_locks_a_year_in_the_admin(client, users, council_a):
+    from indicators.models import YearLock
+
+    client.force_login(users["admin"])
+    response = client.post(
+        "/admin/indicators/yearlock/add/",
+        {"authority": council_a.pk, "financial_year": 2015, "reason": "Published"},
+    )
+    assert response.status_code == 302
+    lock = YearLock.objects.get()
+    assert (lock.financial_year, lock.locked_by) == (2015, users["admin"])

@@ -20,5 +20,6 @@ urlpatterns = [
     path("councils/<slug:council>/audits/", include("audits.urls")),
     path("councils/<slug:council>/figures/", include("indicators.figure_urls")),
     path("imports/", include("indicators.import_urls")),
+    path("councils/<slug:council>/indicators/", include("indicators.indicator_urls")),
     path("councils/", include("indicators.council_urls")),
 ]

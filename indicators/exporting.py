@@ -13,11 +13,11 @@ from __future__ import annotations
 import csv
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Protocol
+from typing import BinaryIO, Protocol
 
 from django.db.models import Case, Q, QuerySet, Value, When
 
@@ -171,10 +171,10 @@ def _value(amount: Decimal, decimals: int) -> Figure:
 # --- Writing ---------------------------------------------------------------------------------
 
 
-def write_csv(rows: Iterable[Row], out: TextOut) -> int:
+def write_csv(rows: Iterable[Row], out: TextOut, *, header: Sequence[str] = COLUMNS) -> int:
     """Write the header and rows as CSV; returns the number of rows."""
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
+    writer.writerow([_csv_text(name) for name in header])
     count = 0
     for row in rows:
         writer.writerow([_csv_text(cell) for cell in row])
@@ -188,14 +188,20 @@ def _csv_text(cell: Cell) -> str:
     return "'" + cell if needs_formula_guard(cell) else cell
 
 
-def write_xlsx(rows: Iterable[Row], path: Path) -> int:
+def write_xlsx(
+    rows: Iterable[Row],
+    path: Path | BinaryIO,
+    *,
+    header: Sequence[str] = COLUMNS,
+    sheet_name: str = "observations",
+) -> int:
     """Write the header and rows to the first sheet of a new workbook; returns the row count."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("observations")
+    sheet = workbook.create_sheet(sheet_name)
     sheet.freeze_panes = "A2"
 
     def cell(value: Cell) -> WriteOnlyCell:
@@ -209,7 +215,7 @@ def write_xlsx(rows: Iterable[Row], path: Path) -> int:
         written.data_type = "s"
         return written
 
-    sheet.append([cell(name) for name in COLUMNS])
+    sheet.append([cell(name) for name in header])
     count = 0
     for row in rows:
         sheet.append([cell(value) for value in row])

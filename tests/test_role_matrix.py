@@ -114,6 +114,8 @@ EXPECTED: dict[str, dict[str, object]] = {
     # The council overview: published figures, for everyone signed in (the council's staff
     # also see provisional ones; see test_provisional_figures_stay_with_the_council).
     "councils:overview": EVERYONE,
+    # An indicator page: published figures for everyone signed in, as the overview.
+    "indicators:indicator": EVERYONE,
 }
 
 # Patterns the table may name before they exist (being added concurrently).
@@ -322,6 +324,7 @@ def _url(world, name: str, council: str = "a", ids: str = "a", inner: str | None
         "kind": "allocations",
         "period": QUARTER,
         "token": BAD_TOKEN,
+        "indicator": "scc013aii",
         **_ids(world, ids, name),
     }
     if inner:  # the second id (case, recommendation) from another council

@@ -1,0 +1,225 @@
+"""DataFrame → table, figure and download. Each takes the tidy frame of `indicators.frames`,
+so the chart, its table (the chart's text alternative) and the CSV show the same figures.
+
+Comparator lines differ in dash and marker as well as colour; a withheld figure is a gap in
+the line with a note, and a cell reading "withheld" with its reason in the table, never 0.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import pandas as pd
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from indicators import derive
+from indicators.exporting import Cell, Figure, Row
+from indicators.frames import display_value
+from indicators.models import Indicator, Observation
+
+# GOV.UK colours; a dash and a marker of its own tell each series apart without colour.
+COLOURS = ("#1d70b8", "#d4351c", "#00703c", "#4c2c92", "#f47738", "#0b0c0c")
+DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
+MARKERS = ("circle", "square", "diamond", "triangle-up", "x", "star")
+DASH_WORDS = {
+    "solid": gettext_lazy("solid line"),
+    "dash": gettext_lazy("dashed line"),
+    "dot": gettext_lazy("dotted line"),
+    "dashdot": gettext_lazy("dash-dot line"),
+    "longdash": gettext_lazy("long-dashed line"),
+    "longdashdot": gettext_lazy("long-dash-dot line"),
+}
+MARKER_WORDS = {
+    "circle": gettext_lazy("circles"),
+    "square": gettext_lazy("squares"),
+    "diamond": gettext_lazy("diamonds"),
+    "triangle-up": gettext_lazy("triangles"),
+    "x": gettext_lazy("crosses"),
+    "star": gettext_lazy("stars"),
+}
+
+
+@dataclass(frozen=True)
+class TableCell:
+    text: str
+    withheld_reason: str = ""
+    provisional: bool = False
+
+    @property
+    def withheld(self) -> bool:
+        return bool(self.withheld_reason)
+
+
+@dataclass
+class TrendTable:
+    caption: str
+    series: list[str]
+    rows: list[tuple[str, list[TableCell]]] = field(default_factory=list)
+    unit: str = ""
+
+
+def _series_order(frame: pd.DataFrame) -> list[str]:
+    return list(dict.fromkeys(frame["series"]))
+
+
+def _period_order(frame: pd.DataFrame) -> list[str]:
+    ordered = frame.drop_duplicates("period_label").sort_values("period_end", kind="stable")
+    return list(ordered["period_label"])
+
+
+def _cell(row, decimals: int) -> TableCell:
+    if row.withheld:
+        return TableCell(_("withheld"), withheld_reason=row.withheld_reason)
+    text = display_value(row.value, decimals)
+    if not text:
+        return TableCell(_("no figure"))
+    return TableCell(text, provisional=row.status == Observation.Status.PROVISIONAL)
+
+
+def trend_table(frame: pd.DataFrame, indicator: Indicator, caption: str) -> TrendTable:
+    """Periods down, series across."""
+    table = TrendTable(
+        caption=caption, series=_series_order(frame), unit=str(indicator.get_unit_display())
+    )
+    cells = {
+        (row.series, row.period_label): _cell(row, indicator.decimals)
+        for row in frame.itertuples(index=False)
+    }
+    for label in _period_order(frame):
+        table.rows.append(
+            (label, [cells.get((name, label), TableCell("–")) for name in table.series])
+        )
+    return table
+
+
+def trend_figure(frame: pd.DataFrame, indicator: Indicator, title: str) -> dict:
+    """A plotly figure (as JSON-ready data) with one line per series over the periods."""
+    import plotly.graph_objects as go
+
+    periods = _period_order(frame)
+    figure = go.Figure()
+    withheld_notes = []
+    for index, name in enumerate(_series_order(frame)):
+        series = frame[frame["series"] == name]
+        dash, marker = DASHES[index % len(DASHES)], MARKERS[index % len(MARKERS)]
+        values = [
+            None if pd.isna(v) else round(float(v), indicator.decimals) for v in series["value"]
+        ]
+        provisional = [status == Observation.Status.PROVISIONAL for status in series["status"]]
+        hover = [_("provisional") if is_provisional else "" for is_provisional in provisional]
+        figure.add_trace(
+            go.Scatter(
+                x=list(series["period_label"]),
+                y=values,
+                name=name,
+                mode="lines+markers",
+                connectgaps=False,
+                line={"dash": dash, "color": COLOURS[index % len(COLOURS)], "width": 3},
+                marker={
+                    "symbol": [marker + ("-open" if p else "") for p in provisional],
+                    "size": 10,
+                },
+                customdata=hover,
+                hovertemplate="%{x}: %{y}" + " %{customdata}<extra>" + name + "</extra>",
+            )
+        )
+        for row in series.itertuples(index=False):
+            if row.withheld:
+                withheld_notes.append(f"{name} {row.period_label}: {row.withheld_reason.lower()}")
+    annotations = []
+    if withheld_notes:
+        annotations.append(
+            {
+                "text": _("Gaps are withheld figures: %(list)s")
+                % {"list": "; ".join(withheld_notes)},
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0,
+                "y": -0.28,
+                "showarrow": False,
+                "align": "left",
+                "font": {"size": 12},
+            }
+        )
+    figure.update_layout(
+        title={"text": title},
+        xaxis={
+            "title": {"text": _("Period")},
+            "type": "category",
+            "categoryorder": "array",
+            "categoryarray": periods,
+        },
+        yaxis={"title": {"text": str(indicator.get_unit_display())}, "rangemode": "tozero"},
+        legend={"orientation": "h", "y": -0.2},
+        margin={"l": 60, "r": 20, "t": 60, "b": 110 if annotations else 80},
+        annotations=annotations,
+        template="simple_white",
+        font={"family": "Arial, sans-serif"},
+    )
+    return json.loads(figure.to_json())
+
+
+def series_styles(frame: pd.DataFrame) -> list[tuple[str, str]]:
+    """Each series and the line that draws it, in words for the page's key."""
+    return [
+        (
+            name,
+            _("%(line)s with %(markers)s")
+            % {
+                "line": DASH_WORDS[DASHES[i % len(DASHES)]],
+                "markers": MARKER_WORDS[MARKERS[i % len(MARKERS)]],
+            },
+        )
+        for i, name in enumerate(_series_order(frame))
+    ]
+
+
+DOWNLOAD_HEADER = [
+    "council",
+    "indicator",
+    "series",
+    "period",
+    "value",
+    "numerator",
+    "denominator",
+    "withheld",
+    "withheld_reason",
+    "status",
+    "source",
+]
+
+
+def download_rows(frame: pd.DataFrame, indicator: Indicator, council: str) -> list[Row]:
+    """The table's figures, one row per series and period: values to the indicator's
+    decimals as the table prints them, withheld as the marker plus its reason."""
+    rows: list[Row] = []
+    for row in frame.itertuples(index=False):
+        text = display_value(row.value, indicator.decimals)
+        value: Cell = Figure(Decimal(text), indicator.decimals) if text else ""
+        rows.append(
+            [
+                council,
+                indicator.code,
+                row.series,
+                row.period,
+                value,
+                _count(row.numerator),
+                _count(row.denominator),
+                row.withheld,
+                row.withheld_reason,
+                row.status,
+                row.source,
+            ]
+        )
+    return rows
+
+
+def _count(amount: float) -> Cell:
+    if pd.isna(amount):
+        return ""
+    number = Decimal(repr(amount))
+    places = 0 if number == number.to_integral_value() else 2
+    return Figure(derive.round_half_up(number, places), places)

@@ -60,6 +60,10 @@ class TrendTable:
     rows: list[tuple[str, list[TableCell]]] = field(default_factory=list)
     unit: str = ""
 
+    @property
+    def has_withheld(self) -> bool:
+        return any(cell.withheld for _label, cells in self.rows for cell in cells)
+
 
 def _series_order(frame: pd.DataFrame) -> list[str]:
     return list(dict.fromkeys(frame["series"]))
@@ -138,7 +142,8 @@ def trend_figure(frame: pd.DataFrame, indicator: Indicator, title: str) -> dict:
                 "xref": "paper",
                 "yref": "paper",
                 "x": 0,
-                "y": -0.28,
+                "y": -0.32,
+                "yanchor": "top",
                 "showarrow": False,
                 "align": "left",
                 "font": {"size": 12},
@@ -153,8 +158,8 @@ def trend_figure(frame: pd.DataFrame, indicator: Indicator, title: str) -> dict:
             "categoryarray": periods,
         },
         yaxis={"title": {"text": str(indicator.get_unit_display())}, "rangemode": "tozero"},
-        legend={"orientation": "h", "y": -0.2},
-        margin={"l": 60, "r": 20, "t": 60, "b": 110 if annotations else 80},
+        legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
+        margin={"l": 60, "r": 20, "t": 110, "b": 130 if annotations else 70},
         annotations=annotations,
         template="simple_white",
         font={"family": "Arial, sans-serif"},

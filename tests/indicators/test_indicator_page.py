@@ -176,6 +176,7 @@ def test_withheld_value_shows_as_withheld_with_its_reason_never_0(client, member
     assert cells[("2024/25", "Halton")] == "20.0"
     assert cells[("2023/24", "England")] == "22.0"
     assert "Gaps are withheld figures" in html  # the chart's note
+    assert "A gap in a line is a withheld figure" in html
     rows = csv_rows(client.get(HALTON, {"comparators": "england", "format": "csv"}))
     withheld = next(r for r in rows if r["series"] == "Halton" and r["period"] == "2023-24")
     assert (withheld["value"], withheld["withheld"]) == ("", "c")

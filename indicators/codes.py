@@ -69,6 +69,19 @@ _YEAR = re.compile(r"^(\d{4})\s*[-/]\s*(\d{2}|\d{4})$")
 _QUARTER = re.compile(r"^(\d{4})\s*[-/]\s*(\d{2}|\d{4})\s*Q([1-4])$", re.IGNORECASE)
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_NAMED_MONTH = re.compile(r"^([A-Za-z]{3,9})\.?\s+(\d{4})$")
+_MONTH_NAMES = {name.lower(): n for n, name in enumerate(calendar.month_abbr) if name}
+
+
+def month_spec(year: int, month: int) -> PeriodSpec:
+    """A calendar month. Its code is `2014-07`, or `Nov 2010` where `2010-11` would be read
+    as a financial year."""
+    start = dt.date(year, month, 1)
+    end = dt.date(year, month, calendar.monthrange(year, month)[1])
+    code = f"{year:04d}-{month:02d}"
+    if month == (year + 1) % 100:
+        code = f"{calendar.month_abbr[month]} {year}"
+    return PeriodSpec(code, "month", start, end, _financial_year_of(start))
 
 
 def _financial_year_of(day: dt.date) -> int:
@@ -107,14 +120,17 @@ def parse_period(text: str) -> PeriodSpec:
         return PeriodSpec(f"{financial_year_code(fy)} Q{q}", "quarter", start, end, fy, q)
     if m := _MONTH.match(raw):
         year, month = int(m.group(1)), int(m.group(2))
-        if not 1 <= month <= 12:
-            # `2014-15` also matches this shape; a month above 12 is a financial year.
-            # `2014-15` also matches this shape: a "month" above 12 is meant as a year,
-            # and _fy_start says so when the second year does not follow the first.
+        # `2010-11` is both November 2010 and the financial year 2010-11. Reporting speaks
+        # in financial years, so a second part that is the next year means the year; such a
+        # month is written `Nov 2010`. Any other second part above 12 is a bad year.
+        if m.group(2) == f"{(year + 1) % 100:02d}" or not 1 <= month <= 12:
             return _year_spec(_fy_start(m.group(1), m.group(2), raw))
-        start = dt.date(year, month, 1)
-        end = dt.date(year, month, calendar.monthrange(year, month)[1])
-        return PeriodSpec(f"{year:04d}-{month:02d}", "month", start, end, _financial_year_of(start))
+        return month_spec(year, month)
+    if m := _NAMED_MONTH.match(raw):
+        month = _MONTH_NAMES.get(m.group(1).lower()[:3])
+        if month is None:
+            raise PeriodError(f"'{raw}' is not a month: write it like Nov 2010 or 2014-07")
+        return month_spec(int(m.group(2)), month)
     if m := _YEAR.match(raw):
         return _year_spec(_fy_start(m.group(1), m.group(2), raw))
     if m := _DATE.match(raw):
@@ -125,7 +141,7 @@ def parse_period(text: str) -> PeriodSpec:
         return PeriodSpec(day.isoformat(), "as_at", day, day, _financial_year_of(day))
     raise PeriodError(
         f"'{raw}' is not a period: use 2014-15 (financial year), 2014-15 Q1 (quarter), "
-        "2014-07 (month) or 2014-07-31 (as at a date)"
+        "2014-07 or Jul 2014 (month) or 2014-07-31 (as at a date)"
     )
 
 

@@ -64,3 +64,23 @@ def test_a_year_that_does_not_follow_is_called_a_bad_financial_year_not_a_bad_mo
         codes.parse_period("2014-16")
     with pytest.raises(codes.PeriodError, match="not a financial year"):
         codes.parse_period("2014-00")
+
+
+@pytest.mark.parametrize("text", ["2010-11", "2011-12", "2005-06", "2010/11"])
+def test_a_code_whose_second_part_is_the_next_year_is_a_financial_year(text):
+    spec = codes.parse_period(text)
+    assert spec.kind == "year"
+    assert spec.start.month == 4 and spec.end.year == spec.start.year + 1
+
+
+def test_such_a_month_is_written_with_its_name_and_round_trips():
+    spec = codes.parse_period("Nov 2010")
+    assert (spec.kind, spec.code, spec.start, spec.end) == (
+        "month",
+        "Nov 2010",
+        dt.date(2010, 11, 1),
+        dt.date(2010, 11, 30),
+    )
+    assert codes.parse_period(spec.code) == spec
+    assert codes.parse_period("July 2014").code == "2014-07"
+    assert codes.parse_period("2014-07").code == "2014-07"

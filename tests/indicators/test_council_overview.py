@@ -81,3 +81,14 @@ def test_the_page_needs_a_fixed_number_of_queries(client, member):
 def test_an_unknown_council_is_404(client, member):
     client.force_login(member)
     assert client.get("/councils/atlantis/").status_code == 404
+
+
+def test_the_seed_tables_five_years_are_financial_years_not_months(demo):
+    from indicators.models import Observation
+
+    periods = Observation.objects.filter(
+        authority__slug="rhondda-cynon-taf", indicator__code="SCC/013aii"
+    ).values_list("period__code", "period__kind", "period__start_date__month")
+    assert sorted(periods) == [
+        (code, "year", 4) for code in ["2010-11", "2011-12", "2012-13", "2013-14", "2014-15"]
+    ]

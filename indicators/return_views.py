@@ -651,17 +651,23 @@ def confirm_return(request: HttpRequest, council: str, kind: str, period: str) -
     return _render_confirm(request, spec, ret, counts, version, ReasonsForm(spec, warnings))
 
 
-def _workflow_step(request, council, kind, period, step) -> HttpResponse:
+def _workflow_step(request, council, kind, period, step, *, allowed, refused=None):
+    """Run one workflow step on a stored return: 403 for a role that may not take it
+    (before anything else is read from the post), 400 without the version the page was
+    drawn from, 409 when someone saved since, else the step's message and back to the return.
+    `refused(spec, ret, error)` renders a refusal its own way (e.g. on the reopen form)."""
     spec, ret = _load(request, council, kind, period)
     if ret.pk is None:
         raise Http404
+    if not allowed(request.user, ret.authority):
+        raise PermissionDenied
     version = _posted_version(request)
     if version is None:
-        return _render_return(request, spec, ret, errors=[("", STALE_FORM)], status=400)
+        return _render_return(request, spec, ret, errors=[("", str(STALE_FORM))], status=400)
     try:
         message = step(ret, version)
-    except workflow.NotAllowed as refused:
-        raise PermissionDenied(str(refused)) from None
+    except workflow.NotAllowed as error:
+        raise PermissionDenied(str(error)) from None
     except workflow.StaleReturn as stale:
         return _render_return(
             request,
@@ -671,9 +677,11 @@ def _workflow_step(request, council, kind, period, step) -> HttpResponse:
             changes=stale.changes,
             status=409,
         )
-    except workflow.ReturnError as refused:
+    except workflow.ReturnError as error:
         ret.refresh_from_db()
-        return _render_return(request, spec, ret, errors=[("", str(refused))], status=400)
+        if refused is not None:
+            return refused(spec, ret, error)
+        return _render_return(request, spec, ret, errors=[("", str(error))], status=400)
     messages.success(request, message)
     return redirect(return_url(ret))
 
@@ -684,7 +692,9 @@ def submit_return(request: HttpRequest, council: str, kind: str, period: str) ->
         workflow.submit_return(ret, user=request.user, expected_version=version)
         return _("The return is submitted for approval.")
 
-    return _workflow_step(request, council, kind, period, step)
+    return _workflow_step(
+        request, council, kind, period, step, allowed=permissions.can_enter_returns
+    )
 
 
 @require_POST
@@ -693,39 +703,32 @@ def approve_return(request: HttpRequest, council: str, kind: str, period: str) -
         workflow.approve_return(ret, user=request.user, expected_version=version)
         return _("The return is approved and locked. Its figures are now final.")
 
-    return _workflow_step(request, council, kind, period, step)
+    return _workflow_step(request, council, kind, period, step, allowed=permissions.can_approve)
 
 
 @require_POST
 def reopen_return(request: HttpRequest, council: str, kind: str, period: str) -> HttpResponse:
-    spec, ret = _load(request, council, kind, period)
-    if ret.pk is None:
-        raise Http404
     reason = str(request.POST.get("reason", ""))
-    version = _posted_version(request)
-    if version is None:
-        return _render_return(request, spec, ret, errors=[("", str(STALE_FORM))], status=400)
-    try:
+
+    def step(ret, version):
         workflow.reopen_return(ret, user=request.user, reason=reason, expected_version=version)
-    except workflow.NotAllowed as refused:
-        raise PermissionDenied(str(refused)) from None
-    except workflow.StaleReturn as stale:
-        return _render_return(
-            request,
-            spec,
-            stale.current,
-            errors=[("", str(stale))],
-            changes=stale.changes,
-            status=409,
-        )
-    except workflow.ReturnError as refused:
-        ret.refresh_from_db()
+        return _("The return is reopened as a draft.")
+
+    def on_reopen_form(spec, ret, error):
         form = ReopenForm(request.POST)
         form.full_clean()
-        form.add_error("reason", str(refused))
+        form.add_error("reason", str(error))
         return _render_return(request, spec, ret, reopen_form=form, status=400)
-    messages.success(request, _("The return is reopened as a draft."))
-    return redirect(return_url(ret))
+
+    return _workflow_step(
+        request,
+        council,
+        kind,
+        period,
+        step,
+        allowed=permissions.can_approve,
+        refused=on_reopen_form,
+    )
 
 
 @require_GET

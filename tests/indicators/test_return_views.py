@@ -191,6 +191,25 @@ def test_members_get_403_on_return_pages(client, users, council_a, definitions):
     assert client.get(reverse("returns:observation_history", args=[obs.pk])).status_code == 403
 
 
+@pytest.mark.parametrize(
+    ("role", "step"),
+    [
+        ("author", "submit"),
+        ("author", "approve"),
+        ("officer_a", "approve"),
+        ("officer_a", "reopen"),
+    ],
+)
+def test_a_role_that_may_not_take_a_step_is_refused_even_without_a_version(
+    client, users, council_a, definitions, role, step
+):
+    ret = saved(council_a, user=users["officer_a"])
+    signed_in(client, users[role])
+    assert client.post(url(step), {}).status_code == 403
+    ret.refresh_from_db()
+    assert (ret.status, ret.version) == ("draft", 1)
+
+
 def test_authors_and_admins_may_view(client, users, council_a, definitions):
     saved(council_a, user=users["officer_a"])
     for role in ("author", "admin", "approver"):

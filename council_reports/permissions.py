@@ -22,11 +22,14 @@ def acts_for(user, authority) -> bool:
     return is_admin(user) or user.authorities.filter(pk=authority.pk).exists()
 
 
+def enters_returns(user) -> bool:
+    """A role that enters returns (for the councils it acts for)."""
+    return is_admin(user) or user.role in (Role.OFFICER, Role.APPROVER)
+
+
 def can_enter_returns(user, authority) -> bool:
     """Officers (and approvers, who often enter too) of that council; administrators."""
-    return acts_for(user, authority) and (
-        is_admin(user) or user.role in (Role.OFFICER, Role.APPROVER)
-    )
+    return enters_returns(user) and acts_for(user, authority)
 
 
 def can_approve(user, authority) -> bool:

@@ -26,11 +26,12 @@ def healthz(request: HttpRequest) -> JsonResponse:
 def home(request: HttpRequest) -> HttpResponse:
     """The signed-in user's start page: the councils they work for (all, for other roles)."""
     user = request.user
-    mine = user.authorities.order_by("name")
-    councils = mine if mine.exists() else Authority.objects.filter(active=True)
-    enters = [c for c in mine if permissions.can_enter_returns(user, c)]
+    mine = list(user.authorities.select_related("region").order_by("name"))
+    councils = mine or Authority.objects.filter(active=True).select_related("region")
+    # The linked councils are the ones the user acts for, so the role decides the links.
+    enters = mine if permissions.enters_returns(user) else []
     return render(
         request,
         "home.html",
-        {"councils": councils, "linked": mine.exists(), "return_councils": enters},
+        {"councils": councils, "linked": bool(mine), "return_councils": enters},
     )

@@ -199,3 +199,26 @@ def test_an_administrator_locks_a_year_in_the_admin(client, users, council_a):
     assert response.status_code == 302
     lock = YearLock.objects.get()
     assert (lock.financial_year, lock.locked_by) == (2015, users["admin"])
+
+
+@pytest.mark.parametrize("who", ["member", "officer_a"])
+def test_the_start_page_needs_the_same_queries_for_3_councils_as_for_30(
+    client, users, wales, council_b, who
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from indicators.models import Authority
+
+    client.force_login(users[who])
+    if who == "officer_a":
+        users[who].authorities.add(council_b)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get("/").status_code == 200
+    for n in range(30):
+        council = Authority.objects.create(name=f"Council {n}", nation="wales", region=wales)
+        if who == "officer_a":
+            users[who].authorities.add(council)
+    with CaptureQueriesContext(connection) as many:
+        assert client.get("/").status_code == 200
+    assert len(many) == len(few)

@@ -479,13 +479,12 @@ def _copy_rows(cursor, model: type[Model], fields: list, values: list[dict[str, 
 
 
 def _write_targets(rows, periods, result, user, reason, dry_run) -> None:
+    stored = _existing_targets(rows, periods)
     for row in rows:
         period = periods.get(row.period_code)
         # A dry run may carry an indicator --create-missing has not saved: it has no targets.
         current = (
-            Target.objects.filter(
-                authority=row.authority, indicator=row.indicator, period=period
-            ).first()
+            stored.get((row.authority.pk, row.indicator.pk, period.pk))
             if period and row.indicator.pk
             else None
         )
@@ -518,3 +517,15 @@ def _write_targets(rows, periods, result, user, reason, dry_run) -> None:
                 setattr(current, k, v)
             current._change_reason = reason
             current.save()
+
+
+def _existing_targets(rows, periods) -> dict[tuple, Target]:
+    """Stored targets for the rows' keys, in one query rather than one per row."""
+    if not rows:
+        return {}
+    wanted = Target.objects.filter(
+        authority_id__in={r.authority.pk for r in rows},
+        indicator_id__in={r.indicator.pk for r in rows if r.indicator.pk},
+        period_id__in={p.pk for p in periods.values()},
+    )
+    return {(t.authority_id, t.indicator_id, t.period_id): t for t in wanted}

@@ -819,3 +819,34 @@ def test_progress_is_shown_on_a_terminal_only(council, tmp_path):
     assert "\rchecking 1 of 1 rows" in terminal.getvalue()
     plain, _ = run_import(path, "--dry-run")
     assert "\r" not in plain
+
+
+def test_unchanged_targets_are_checked_in_a_fixed_number_of_queries(
+    tmp_path, council_a, lac_allocated
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from indicators.importing import import_observations_file
+    from indicators.models import Target
+
+    def target_file(years: int):
+        path = tmp_path / f"targets_{years}.csv"
+        lines = ["authority,indicator,period,value,comparator"]
+        lines += [
+            f"Rhondda Cynon Taf,SCC/013aii,{2000 + y}-{(y + 1) % 100:02d},95,target"
+            for y in range(years)
+        ]
+        path.write_text("\n".join(lines) + "\n")
+        return path
+
+    queries = []
+    for years in (3, 30):
+        path = target_file(years)
+        assert import_observations_file(path).ok  # first run creates them
+        with CaptureQueriesContext(connection) as run:
+            report = import_observations_file(path)
+        assert (report.result.unchanged, report.result.created) == (years, 0)
+        queries.append(len(run))
+    assert Target.objects.count() == 30
+    assert queries[0] == queries[1]

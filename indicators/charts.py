@@ -43,6 +43,20 @@ MARKER_WORDS = {
 
 
 @dataclass(frozen=True)
+class Scale:
+    """How a series' figures print: decimals and the unit's words. An indicator gives both;
+    a dashboard figure that is not a stored indicator (a vacancy rate worked out from
+    snapshots) gives its own."""
+
+    decimals: int
+    unit_label: str
+
+    @classmethod
+    def of(cls, indicator: Indicator) -> Scale:
+        return cls(indicator.decimals, str(indicator.get_unit_display()))
+
+
+@dataclass(frozen=True)
 class TableCell:
     text: str
     withheld_reason: str = ""
@@ -83,13 +97,11 @@ def _cell(row, decimals: int) -> TableCell:
     return TableCell(text, provisional=row.status == Observation.Status.PROVISIONAL)
 
 
-def trend_table(frame: pd.DataFrame, indicator: Indicator, caption: str) -> TrendTable:
+def trend_table(frame: pd.DataFrame, scale: Scale, caption: str) -> TrendTable:
     """Periods down, series across."""
-    table = TrendTable(
-        caption=caption, series=_series_order(frame), unit=str(indicator.get_unit_display())
-    )
+    table = TrendTable(caption=caption, series=_series_order(frame), unit=scale.unit_label)
     cells = {
-        (row.series, row.period_label): _cell(row, indicator.decimals)
+        (row.series, row.period_label): _cell(row, scale.decimals)
         for row in frame.itertuples(index=False)
     }
     for label in _period_order(frame):
@@ -99,7 +111,7 @@ def trend_table(frame: pd.DataFrame, indicator: Indicator, caption: str) -> Tren
     return table
 
 
-def trend_figure(frame: pd.DataFrame, indicator: Indicator, title: str) -> dict:
+def trend_figure(frame: pd.DataFrame, scale: Scale, title: str) -> dict:
     """A plotly figure (as JSON-ready data) with one line per series over the periods."""
     import plotly.graph_objects as go
 
@@ -109,9 +121,7 @@ def trend_figure(frame: pd.DataFrame, indicator: Indicator, title: str) -> dict:
     for index, name in enumerate(_series_order(frame)):
         series = frame[frame["series"] == name]
         dash, marker = DASHES[index % len(DASHES)], MARKERS[index % len(MARKERS)]
-        values = [
-            None if pd.isna(v) else round(float(v), indicator.decimals) for v in series["value"]
-        ]
+        values = [None if pd.isna(v) else round(float(v), scale.decimals) for v in series["value"]]
         provisional = [status == Observation.Status.PROVISIONAL for status in series["status"]]
         hover = [_("provisional") if is_provisional else "" for is_provisional in provisional]
         figure.add_trace(
@@ -157,7 +167,7 @@ def trend_figure(frame: pd.DataFrame, indicator: Indicator, title: str) -> dict:
             "categoryorder": "array",
             "categoryarray": periods,
         },
-        yaxis={"title": {"text": str(indicator.get_unit_display())}, "rangemode": "tozero"},
+        yaxis={"title": {"text": scale.unit_label}, "rangemode": "tozero"},
         legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
         margin={"l": 60, "r": 20, "t": 110, "b": 130 if annotations else 70},
         annotations=annotations,

@@ -98,8 +98,10 @@ def indicator_page(request: HttpRequest, council: str, indicator: str) -> HttpRe
             "errors": errors,
             "period_kind": period_kind,
             "period_kinds": [(kind, PeriodKind(kind).label) for kind in kinds],
-            "table": charts.trend_table(frame, measure, title),
-            "figure": charts.trend_figure(frame, measure, title) if not frame.empty else None,
+            "table": charts.trend_table(frame, charts.Scale.of(measure), title),
+            "figure": charts.trend_figure(frame, charts.Scale.of(measure), title)
+            if not frame.empty
+            else None,
             "styles": charts.series_styles(frame),
             "has_provisional": bool((frame["status"] == Observation.Status.PROVISIONAL).any())
             if not frame.empty

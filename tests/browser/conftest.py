@@ -52,3 +52,23 @@ def sign_in(live_server, page):
         return page
 
     return _sign_in
+
+
+@pytest.fixture
+def axe_violations(page):
+    """Run axe-core (bundled in the axe-playwright-python package, injected from disk: no
+    CDN) on the page as it stands and return its violations as readable lines, so a failing
+    assertion names each rule, its impact and the elements it found."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+
+    def _violations() -> list[str]:
+        results = axe.run(page)
+        return [
+            f"{v['id']} ({v['impact']}): {v['help']}: "
+            + "; ".join(" ".join(node["target"]) for node in v["nodes"])
+            for v in results.response["violations"]
+        ]
+
+    return _violations

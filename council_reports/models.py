@@ -23,6 +23,11 @@ class User(AbstractUser):
     authorities = models.ManyToManyField(
         "indicators.Authority", verbose_name=_("authorities"), blank=True, related_name="users"
     )
+    # The comparators last chosen on a dashboard (slugs such as "wales-average", "sn-median"),
+    # so that the next page, and the next visit, shows the same view. None: never chosen.
+    comparators = models.JSONField(
+        _("comparators chosen on the dashboards"), null=True, blank=True, default=None
+    )
 
     class Meta:
         verbose_name = _("user")

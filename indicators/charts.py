@@ -8,6 +8,7 @@ the line with a note, and a cell reading "withheld" with its reason in the table
 from __future__ import annotations
 
 import json
+import textwrap
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -177,6 +178,77 @@ def trend_figure(frame: pd.DataFrame, scale: Scale, title: str) -> dict:
     return json.loads(figure.to_json())
 
 
+# Bars differ in fill pattern as well as colour, and carry their value as text.
+PATTERNS = ("", "/", "x", ".", "\\", "+")
+PATTERN_WORDS = {
+    "": gettext_lazy("solid bars"),
+    "/": gettext_lazy("bars hatched with diagonal lines"),
+    "x": gettext_lazy("cross-hatched bars"),
+    ".": gettext_lazy("dotted bars"),
+    "\\": gettext_lazy("bars hatched with back-diagonal lines"),
+    "+": gettext_lazy("bars with a grid"),
+}
+# Category labels longer than this are broken over lines under the axis.
+TICK_WIDTH = 30
+
+
+def bar_figure(frame: pd.DataFrame, scale: Scale, title: str, *, category_title: str = "") -> dict:
+    """A plotly figure of grouped bars: a group per period (or whatever the frame's period
+    columns name: an audit, on the audit dashboard) and a bar per series. Each series has a
+    fill pattern of its own and each bar its value written above it, so that bars are told
+    apart without colour; the legend shows the patterns. A figure without a value has no
+    bar (the table beside the chart says why)."""
+    import plotly.graph_objects as go
+
+    periods = _period_order(frame)
+    figure = go.Figure()
+    for index, name in enumerate(_series_order(frame)):
+        series = frame[frame["series"] == name]
+        values = [None if pd.isna(v) else round(float(v), scale.decimals) for v in series["value"]]
+        figure.add_trace(
+            go.Bar(
+                x=list(series["period_label"]),
+                y=values,
+                name=name,
+                text=["" if v is None else f"{v:.{scale.decimals}f}" for v in values],
+                textposition="outside",
+                cliponaxis=False,
+                marker={
+                    "color": COLOURS[index % len(COLOURS)],
+                    "line": {"color": "#0b0c0c", "width": 1},
+                    "pattern": {"shape": PATTERNS[index % len(PATTERNS)], "solidity": 0.4},
+                },
+                hovertemplate="%{x}: %{y}<extra>" + name + "</extra>",
+            )
+        )
+    figure.update_layout(
+        title={"text": title},
+        barmode="group",
+        xaxis={
+            "title": {"text": category_title or _("Period")},
+            "type": "category",
+            "categoryorder": "array",
+            "categoryarray": periods,
+            "tickvals": periods,
+            "ticktext": ["<br>".join(textwrap.wrap(p, TICK_WIDTH)) for p in periods],
+        },
+        yaxis={"title": {"text": scale.unit_label}, "rangemode": "tozero"},
+        legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
+        margin={"l": 60, "r": 20, "t": 110, "b": 110},
+        template="simple_white",
+        font={"family": "Arial, sans-serif"},
+    )
+    return json.loads(figure.to_json())
+
+
+def bar_styles(frame: pd.DataFrame) -> list[tuple[str, str]]:
+    """Each series and the bars that draw it, in words for the page's key."""
+    return [
+        (name, str(PATTERN_WORDS[PATTERNS[i % len(PATTERNS)]]))
+        for i, name in enumerate(_series_order(frame))
+    ]
+
+
 def series_styles(frame: pd.DataFrame) -> list[tuple[str, str]]:
     """Each series and the line that draws it, in words for the page's key."""
     return [
@@ -238,3 +310,110 @@ def _count(amount: float) -> Cell:
     number = Decimal(repr(amount))
     places = 0 if number == number.to_integral_value() else 2
     return Figure(derive.round_half_up(number, places), places)
+
+
+@dataclass
+class CouncilsTable:
+    caption: str
+    unit: str
+    rows: list[tuple[str, str, TableCell, bool]] = field(
+        default_factory=list
+    )  # rank, name, cell, this council
+
+
+def councils_table(
+    frame: pd.DataFrame, scale: Scale, caption: str, highlight: str
+) -> CouncilsTable:
+    """Every council's figure, best first, with its rank: the text alternative of the
+    all-councils chart."""
+    table = CouncilsTable(caption=caption, unit=scale.unit_label)
+    for row in frame.itertuples(index=False):
+        if row.withheld:
+            cell = TableCell(_("withheld"), withheld_reason=row.withheld_reason)
+        else:
+            cell = TableCell(display_value(row.value, scale.decimals) or _("no figure"))
+        rank = "" if pd.isna(row.rank) else str(int(row.rank))
+        table.rows.append((rank, row.council, cell, row.slug == highlight))
+    return table
+
+
+def councils_figure(
+    frame: pd.DataFrame,
+    scale: Scale,
+    title: str,
+    highlight: str,
+    reference: tuple[str, float] | None = None,
+) -> dict:
+    """A column per council, best on the left, this council's column in another colour and
+    with a diagonal pattern and its name written above it (never colour alone); the
+    national average, where given, as a dashed line labelled with its name."""
+    import plotly.graph_objects as go
+
+    shown = frame[frame["value"].notna()]
+    mine = (shown["slug"] == highlight).tolist()
+    values = [round(float(v), scale.decimals) for v in shown["value"]]
+    figure = go.Figure(
+        go.Bar(
+            x=list(shown["council"]),
+            y=values,
+            marker={
+                "color": [COLOURS[1] if m else "#b1b4b6" for m in mine],
+                "pattern": {"shape": ["/" if m else "" for m in mine]},
+                "line": {"color": ["#0b0c0c" if m else "#b1b4b6" for m in mine], "width": 1},
+            },
+            hovertemplate="%{x}: %{y}<extra></extra>",
+            showlegend=False,
+        )
+    )
+    annotations = []
+    for name, value, is_mine in zip(shown["council"], values, mine, strict=True):
+        if is_mine:
+            annotations.append(
+                {
+                    "x": name,
+                    "y": value,
+                    "text": f"<b>{name}</b>: {value:.{scale.decimals}f}",
+                    "showarrow": True,
+                    "arrowhead": 2,
+                    "ay": -40,
+                    "font": {"size": 14},
+                }
+            )
+    shapes = []
+    if reference is not None and not pd.isna(reference[1]):
+        label, value = reference
+        shapes.append(
+            {
+                "type": "line",
+                "xref": "paper",
+                "x0": 0,
+                "x1": 1,
+                "y0": value,
+                "y1": value,
+                "line": {"dash": "dash", "color": "#0b0c0c", "width": 2},
+            }
+        )
+        annotations.append(
+            {
+                "xref": "paper",
+                "x": 1,
+                "y": value,
+                "xanchor": "right",
+                "yanchor": "bottom",
+                "text": f"{label}: {value:.{scale.decimals}f}",
+                "showarrow": False,
+                "font": {"size": 12},
+            }
+        )
+    figure.update_layout(
+        title={"text": title},
+        xaxis={"title": {"text": _("Councils, best first")}, "showticklabels": False},
+        yaxis={"title": {"text": scale.unit_label}, "rangemode": "tozero"},
+        margin={"l": 60, "r": 20, "t": 80, "b": 50},
+        annotations=annotations,
+        shapes=shapes,
+        bargap=0.15,
+        template="simple_white",
+        font={"family": "Arial, sans-serif"},
+    )
+    return json.loads(figure.to_json())

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
+from django.utils.translation import gettext_lazy
+
 HUNDRED = Decimal(100)
 TEN_THOUSAND = Decimal(10_000)
 
@@ -154,10 +156,10 @@ class Rag(StrEnum):
 
 
 RAG_LABELS = {
-    Rag.GREEN: "On target",
-    Rag.AMBER: "Near target",
-    Rag.RED: "Off target",
-    Rag.NONE: "No target",
+    Rag.GREEN: gettext_lazy("On target"),
+    Rag.AMBER: gettext_lazy("Near target"),
+    Rag.RED: gettext_lazy("Off target"),
+    Rag.NONE: gettext_lazy("No target"),
 }
 
 
@@ -183,3 +185,83 @@ def rag_status(
     if shortfall <= tolerance:
         return Rag.AMBER
     return Rag.RED
+
+
+class Side(StrEnum):
+    ABOVE = "above"
+    BELOW = "below"
+    LEVEL = "level"
+
+
+class Standing(StrEnum):
+    """Where the council stands against a comparator, given the indicator's polarity."""
+
+    BETTER = "better"
+    WORSE = "worse"
+    SAME = "same"
+    NEITHER = "neither"  # no better direction: above or below says all there is
+
+
+@dataclass(frozen=True)
+class Gap:
+    """The council's value less a comparator's, as printed (both rounded to the published
+    decimals first, so the gap is the difference a reader works out from the table)."""
+
+    amount: Decimal
+    side: Side
+    standing: Standing
+
+
+def gap_to(
+    value: Decimal | None, other: Decimal | None, polarity: str, decimals: int
+) -> Gap | None:
+    """63.28 against the Wales average of 96.00, higher better: 32.72 below, worse."""
+    if value is None or other is None:
+        return None
+    difference = round_half_up(value, decimals) - round_half_up(other, decimals)
+    if difference == 0:
+        return Gap(Decimal(0), Side.LEVEL, Standing.SAME)
+    side = Side.ABOVE if difference > 0 else Side.BELOW
+    if polarity == "higher":
+        standing = Standing.BETTER if difference > 0 else Standing.WORSE
+    elif polarity == "lower":
+        standing = Standing.BETTER if difference < 0 else Standing.WORSE
+    else:
+        standing = Standing.NEITHER
+    return Gap(abs(difference), side, standing)
+
+
+# Below this many cases a percentage moves a long way with one child (1 of 4 is 25 points),
+# so the dashboards say what it rests on. The Welsh and DfE guidance both warn about small
+# bases; 20 is where one case moves a percentage by five points.
+SMALL_BASE = Decimal(20)
+
+
+def small_base(denominator: Decimal | None, unit: str) -> Decimal | None:
+    """The denominator, where a rate rests on so few cases that the page should say so."""
+    if unit not in ("percent", "rate_per_10k") or denominator is None:
+        return None
+    return denominator if denominator < SMALL_BASE else None
+
+
+@dataclass(frozen=True)
+class Rank:
+    position: int  # 1 is best; councils with equal values share a position
+    of: int  # councils with a value in that period
+
+
+def rank_among(
+    value: Decimal | None, others: Iterable[Decimal | None], polarity: str, decimals: int
+) -> Rank | None:
+    """The council's place among councils with a value (its own included in `others`),
+    best first given the polarity, ties sharing the better place (standard competition
+    ranking: 1, 2, 2, 4). None without a better direction or without a value."""
+    if value is None or polarity not in ("higher", "lower"):
+        return None
+    mine = round_half_up(value, decimals)
+    present = [round_half_up(v, decimals) for v in others if v is not None]
+    if polarity == "higher":
+        ahead = sum(1 for v in present if v > mine)
+    else:
+        ahead = sum(1 for v in present if v < mine)
+    return Rank(ahead + 1, len(present))

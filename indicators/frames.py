@@ -75,10 +75,11 @@ class ComparatorOption:
 
 
 def comparator_options(
-    authority: Authority, indicator: Indicator | None = None
+    authority: Authority, indicator: Indicator | None = None, *, any_target: bool = False
 ) -> list[ComparatorOption]:
-    """The comparators that exist for this council, in SLUGS order. One query, and with an
-    `indicator` a second: "target" is offered where the council has targets for it."""
+    """The comparators that exist for this council, in SLUGS order. One query, and a second
+    with an `indicator` or `any_target`: "target" is offered where the council has targets
+    for that indicator (or, with `any_target`, for any)."""
     wanted = Q(kind=ComparatorKind.NATIONAL, nation=authority.nation) | Q(
         neighbour_group__authority=authority
     )
@@ -94,7 +95,10 @@ def comparator_options(
         slug = _slug_of(comparator, authority)
         if slug:
             found[slug] = ComparatorOption(slug, comparator.name, comparator)
-    if indicator and Target.objects.filter(authority=authority, indicator=indicator).exists():
+    targets = Target.objects.filter(authority=authority)
+    if indicator:
+        targets = targets.filter(indicator=indicator)
+    if (indicator or any_target) and targets.exists():
         found[TARGET] = ComparatorOption(TARGET, str(TARGET_LABEL))
     return [found[slug] for slug in SLUGS if slug in found]
 
@@ -110,8 +114,9 @@ def _slug_of(comparator: Comparator, authority: Authority) -> str | None:
 
 
 def default_comparators(authority: Authority) -> list[str]:
-    """The national average of the council's nation."""
-    return [NATIONAL_SLUGS[authority.nation]] if authority.nation in NATIONAL_SLUGS else []
+    """The national average of the council's nation, and its targets where it has them."""
+    national = [NATIONAL_SLUGS[authority.nation]] if authority.nation in NATIONAL_SLUGS else []
+    return [*national, TARGET]
 
 
 def period_kinds(
@@ -287,3 +292,56 @@ def display_value(value: float, decimals: int) -> str:
     if pd.isna(value):
         return ""
     return f"{derive.round_half_up(Decimal(repr(value)), decimals):.{decimals}f}"
+
+
+COUNCIL_COLUMNS = ["council", "slug", "value", "withheld", "withheld_reason", "rank"]
+
+
+def councils_frame(indicator: Indicator, period: Period, nation: str) -> pd.DataFrame:
+    """Every council of a nation with a published figure (or a withheld marker) for one
+    indicator and period, best first given the polarity, ranked with derive.rank_among
+    (councils with equal values share a place; withheld ones have none). One query.
+
+    Published figures only: the ranking is what anyone could work out from the published
+    statistics, whoever is looking."""
+    rows = list(
+        Observation.objects.published()
+        .filter(
+            indicator=indicator,
+            period=period,
+            authority__nation=nation,
+            authority__active=True,
+        )
+        .values_list("authority__name", "authority__slug", "value", "withheld")
+    )
+    values = [value for _name, _slug, value, _withheld in rows]
+    records = []
+    for name, slug, value, withheld in rows:
+        rank = derive.rank_among(value, values, indicator.polarity, indicator.decimals)
+        records.append(
+            {
+                "council": name,
+                "slug": slug,
+                "value": _float(value),
+                "withheld": withheld,
+                "withheld_reason": str(Withheld(withheld).label) if withheld else "",
+                "rank": rank.position if rank else None,
+            }
+        )
+    frame = pd.DataFrame(records, columns=COUNCIL_COLUMNS)
+    if frame.empty:
+        return frame
+    ascending = indicator.polarity != "higher"
+    frame = frame.sort_values(
+        ["value", "council"], ascending=[ascending, True], na_position="last", kind="stable"
+    )
+    return frame.reset_index(drop=True)
+
+
+def latest_period(frame: pd.DataFrame, authority: Authority) -> str | None:
+    """The last period in an indicator frame for which the council has a row (a figure or a
+    withheld marker)."""
+    if frame.empty:
+        return None
+    own = frame[frame["series_slug"] == authority.slug]
+    return None if own.empty else str(own.iloc[-1]["period"])

@@ -1,10 +1,8 @@
 """An indicator page: a council's trend against its chosen comparators, as a chart and the
 same figures as a table, downloadable as CSV or XLSX (CONTRACT.md, "Pages").
 
-The comparators come from the URL (`comparators=sn-median,target`, or the parameter
-repeated, as a form without JavaScript sends it); a bare URL uses the user's last choice,
-kept in the session, and then the national average. The page always links to itself with
-the choice in the URL, so a link shows the same view.
+The comparators come from the URL, else the user's last choice (indicators.choosing). The
+page always links to itself with the choice in the URL, so a link shows the same view.
 """
 
 from __future__ import annotations
@@ -12,6 +10,7 @@ from __future__ import annotations
 import io
 from urllib.parse import urlencode
 
+import pandas as pd
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.text import slugify
@@ -19,30 +18,11 @@ from django.utils.translation import gettext as _
 
 from council_reports import permissions
 from indicators import charts, frames
+from indicators.choosing import chosen_comparators
 from indicators.exporting import write_csv, write_xlsx
-from indicators.models import Authority, Indicator, Observation, PeriodKind
+from indicators.models import Authority, Indicator, Observation, Period, PeriodKind
 
-SESSION_KEY = "indicator_comparators"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def chosen_comparators(request: HttpRequest, authority: Authority) -> list[str]:
-    """The slugs the URL names, remembered for next time; else the last choice; else the
-    national average. An empty `comparators=` means none."""
-    if "comparators" in request.GET:
-        slugs = [
-            slug.strip()
-            for value in request.GET.getlist("comparators")
-            for slug in value.split(",")
-            if slug.strip()
-        ]
-        slugs = list(dict.fromkeys(slugs))
-        request.session[SESSION_KEY] = [s for s in slugs if s in frames.SLUGS]
-        return slugs
-    remembered = request.session.get(SESSION_KEY)
-    if isinstance(remembered, list):
-        return [str(s) for s in remembered]
-    return frames.default_comparators(authority)
 
 
 def indicator_page(request: HttpRequest, council: str, indicator: str) -> HttpResponse:
@@ -55,7 +35,9 @@ def indicator_page(request: HttpRequest, council: str, indicator: str) -> HttpRe
     available = {option.slug for option in options}
     asked = chosen_comparators(request, authority)
     chosen = [slug for slug in asked if slug in available]
-    ignored = [slug for slug in asked if slug not in available]
+    # "target" is a comparator of every council; one without a target for this indicator
+    # simply has no line to draw, which is not worth an error.
+    ignored = [slug for slug in asked if slug not in available and slug != frames.TARGET]
 
     kinds = frames.period_kinds(authority, measure, include_provisional=staff)
     period_kind = request.GET.get("period", "")
@@ -77,6 +59,7 @@ def indicator_page(request: HttpRequest, council: str, indicator: str) -> HttpRe
         "indicator": measure.title,
         "council": authority.name,
     }
+    councils = _councils(authority, measure, frame, options)
     errors = [
         (
             "comparators",
@@ -107,11 +90,55 @@ def indicator_page(request: HttpRequest, council: str, indicator: str) -> HttpRe
             if not frame.empty
             else False,
             "last_updated": _last_updated(authority, measure, staff),
+            **councils,
             "query": urlencode(query),
             "csv_query": urlencode({**query, "format": "csv"}),
             "xlsx_query": urlencode({**query, "format": "xlsx"}),
         },
     )
+
+
+def _councils(authority: Authority, indicator: Indicator, frame, options) -> dict:
+    """The council's rank among its nation's councils in its latest period, and every
+    council's figure for the chart and table that show where it stands."""
+    code = frames.latest_period(frame, authority)
+    if code is None:
+        return {}
+    period = Period.objects.get(code=code)
+    councils = frames.councils_frame(indicator, period, authority.nation)
+    if len(councils) < 2:
+        return {}
+    scale = charts.Scale.of(indicator)
+    nation = authority.get_nation_display()
+    title = _("%(indicator)s: councils in %(nation)s, %(period)s") % {
+        "indicator": indicator.title,
+        "nation": nation,
+        "period": period.label,
+    }
+    national = next(
+        (o for o in options if o.slug == frames.NATIONAL_SLUGS.get(authority.nation)), None
+    )
+    reference = None
+    if national is not None:
+        value = (
+            Observation.objects.published()
+            .filter(comparator=national.comparator, indicator=indicator, period=period)
+            .values_list("value", flat=True)
+            .first()
+        )
+        if value is not None:
+            reference = (national.label, float(value))
+    own = councils.loc[councils["slug"] == authority.slug, "rank"]
+    return {
+        "rank": None if own.empty or pd.isna(own.iloc[0]) else int(own.iloc[0]),
+        "ranked": int(councils["rank"].notna().sum()),
+        "rank_period": period.label,
+        "nation": nation,
+        "councils_table": charts.councils_table(councils, scale, title, authority.slug),
+        "councils_figure": charts.councils_figure(councils, scale, title, authority.slug, reference)
+        if councils["value"].notna().sum() > 1
+        else None,
+    }
 
 
 def _last_updated(authority: Authority, indicator: Indicator, staff: bool):

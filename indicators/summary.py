@@ -1,17 +1,42 @@
-"""A council's latest figure for each indicator, with the comparator for the same period and
-the direction of travel since the previous period of the same kind.
+"""A council's overview: the latest figure of each indicator with what a councillor needs to
+read it in a minute. Direction of travel since the previous period of the same kind, the gap
+to each chosen comparator in the same period, red/amber/green against the council's target,
+the recent trend for a sparkline, and a caution where the figure rests on few cases.
 
-A fixed number of queries whatever the number of indicators: one for the council's figures,
-one for the comparator's.
+A fixed number of queries whatever the number of indicators or periods: the council's
+figures (1), the stored comparators' (1), the neighbours' members and figures (2), the
+targets (1); the comparator options are the caller's (indicators.frames, 1).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from indicators import derive
-from indicators.models import Authority, Comparator, ComparatorKind, Indicator, Observation
+from indicators.frames import SN_MEAN, SN_MEDIAN, TARGET, ComparatorOption
+from indicators.models import Authority, Indicator, Observation, Period, Target, Theme
+from indicators.neighbours import neighbour_figures
+
+# How many periods the sparkline draws: enough to see a trend, few enough to read it.
+TREND_POINTS = 8
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One comparator's figure for the council's latest period, and the gap to it."""
+
+    option: ComparatorOption
+    value: Decimal | None
+    withheld_reason: str = ""
+    gap: derive.Gap | None = None
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    label: str
+    value: Decimal | None  # None: withheld or not reported, a break in the line
 
 
 @dataclass(frozen=True)
@@ -19,69 +44,191 @@ class LatestFigure:
     indicator: Indicator
     observation: Observation
     previous: Observation | None
-    comparator: Observation | None
     direction: derive.Direction
+    comparisons: list[Comparison] = field(default_factory=list)
+    target: Target | None = None
+    rag: derive.Rag = derive.Rag.NONE
+    trend: list[TrendPoint] = field(default_factory=list)
 
     @property
-    def gap(self) -> Decimal | None:
-        """The council's value less the comparator's, for the same period."""
-        if self.observation.value is None or self.comparator is None:
-            return None
-        if self.comparator.value is None:
-            return None
-        return self.observation.value - self.comparator.value
+    def small_base(self) -> int | None:
+        """How many cases the figure rests on, where they are few enough to say so."""
+        base = derive.small_base(self.observation.denominator, self.indicator.unit)
+        return None if base is None else int(base)
+
+    @property
+    def rag_label(self) -> str:
+        return str(derive.RAG_LABELS[self.rag])
 
 
-def national_comparator(authority: Authority) -> Comparator | None:
-    return Comparator.objects.filter(kind=ComparatorKind.NATIONAL, nation=authority.nation).first()
+@dataclass(frozen=True)
+class ThemeFigures:
+    theme: str
+    label: str
+    figures: list[LatestFigure]
 
 
-def latest_figures(authority: Authority, *, include_provisional: bool) -> list[LatestFigure]:
-    """Latest figure per indicator, ordered by theme and code.
+def latest_figures(
+    authority: Authority,
+    comparators: list[ComparatorOption],
+    *,
+    include_provisional: bool,
+) -> list[LatestFigure]:
+    """Latest figure per indicator, in theme order (as Theme lists them) then by code.
 
     Members see final figures only; staff of the council see provisional ones too (marked).
     Among periods ending on the same day the shortest wins (a quarter before its year), as
-    Period's ordering says.
+    Period's ordering says. `comparators` are the chosen ones (frames.comparator_options);
+    a "target" among them is shown as red/amber/green rather than as a gap.
     """
     qs = Observation.objects.filter(authority=authority).select_related("indicator", "period")
     if not include_provisional:
         qs = qs.published()
-    by_indicator: dict[int, list[Observation]] = {}
+    by_indicator: dict[int, list[Observation]] = defaultdict(list)
     for obs in qs.order_by("indicator_id", "period__end_date", "-period__start_date"):
-        by_indicator.setdefault(obs.indicator_id, []).append(obs)
+        by_indicator[obs.indicator_id].append(obs)
+    if not by_indicator:
+        return []
 
-    latest: dict[int, tuple[Observation, Observation | None]] = {}
+    latest: dict[int, tuple[Observation, Observation | None, list[Observation]]] = {}
     for indicator_id, series in by_indicator.items():
         last = series[-1]
-        same_kind = [o for o in series[:-1] if o.period.kind == last.period.kind]
-        latest[indicator_id] = (last, same_kind[-1] if same_kind else None)
+        same_kind = [o for o in series if o.period.kind == last.period.kind]
+        previous = same_kind[-2] if len(same_kind) > 1 else None
+        latest[indicator_id] = (last, previous, same_kind[-TREND_POINTS:])
 
-    comparator = national_comparator(authority)
-    against: dict[tuple[int, int], Observation] = {}
-    if comparator and latest:
-        for obs in Observation.objects.filter(
-            comparator=comparator,
-            indicator_id__in=latest,
-            period_id__in={last.period_id for last, _ in latest.values()},
-        ).select_related("indicator", "period"):
-            against[(obs.indicator_id, obs.period_id)] = obs
+    compared = _comparator_values(
+        comparators,
+        [last for last, _previous, _trend in latest.values()],
+        include_provisional=include_provisional,
+    )
+    targets = (
+        _targets(authority, list(latest)) if any(o.slug == TARGET for o in comparators) else {}
+    )
 
     figures = []
-    for last, previous in latest.values():
+    for indicator_id, (last, previous, trend) in latest.items():
         indicator = last.indicator
+        comparisons = []
+        for option in comparators:
+            if option.slug == TARGET:
+                continue
+            value, withheld = compared.get(
+                (option.slug, indicator_id, last.period.code), (None, "")
+            )
+            comparisons.append(
+                Comparison(
+                    option,
+                    value,
+                    withheld,
+                    derive.gap_to(last.value, value, indicator.polarity, indicator.decimals),
+                )
+            )
+        target = _target_for(targets.get(indicator_id, []), last.period)
         figures.append(
             LatestFigure(
                 indicator=indicator,
                 observation=last,
                 previous=previous,
-                comparator=against.get((indicator.pk, last.period_id)),
                 direction=derive.direction_of_travel(
                     previous.value if previous else None,
                     last.value,
                     indicator.polarity,
                     indicator.decimals,
                 ),
+                comparisons=comparisons,
+                target=target,
+                rag=derive.rag_status(
+                    last.value,
+                    target.value if target else None,
+                    target.tolerance if target else Decimal(0),
+                    indicator.polarity,
+                ),
+                trend=[TrendPoint(o.period.label, o.value) for o in trend],
             )
         )
-    figures.sort(key=lambda f: (f.indicator.theme, f.indicator.normalised_code))
+    order = {theme: i for i, theme in enumerate(Theme.values)}
+    figures.sort(
+        key=lambda f: (order.get(f.indicator.theme, len(order)), f.indicator.normalised_code)
+    )
     return figures
+
+
+def by_theme(figures: list[LatestFigure]) -> list[ThemeFigures]:
+    """The figures (already in theme order) grouped under their theme's name."""
+    groups: list[ThemeFigures] = []
+    for figure in figures:
+        theme = figure.indicator.theme
+        if not groups or groups[-1].theme != theme:
+            label = str(Theme(theme).label) if theme in Theme.values else theme
+            groups.append(ThemeFigures(theme, label, []))
+        groups[-1].figures.append(figure)
+    return groups
+
+
+def _comparator_values(
+    comparators: list[ComparatorOption],
+    latest: list[Observation],
+    *,
+    include_provisional: bool,
+) -> dict[tuple[str, int, str], tuple[Decimal | None, str]]:
+    """(slug, indicator id, period code) → (value, withheld reason) for the chosen comparators
+    in the periods asked for: stored ones in one query, the neighbours' mean and median
+    derived from the members' figures in two."""
+    indicators = {obs.indicator_id: obs.indicator for obs in latest}
+    periods = {obs.period_id: obs.period.code for obs in latest}
+    found: dict[tuple[str, int, str], tuple[Decimal | None, str]] = {}
+    stored = {
+        o.comparator.pk: o.slug
+        for o in comparators
+        if o.comparator and o.slug not in (SN_MEAN, SN_MEDIAN)
+    }
+    if stored:
+        observations = Observation.objects.filter(
+            comparator_id__in=stored, indicator_id__in=indicators, period_id__in=periods
+        ).select_related("period")
+        if not include_provisional:
+            observations = observations.published()
+        for obs in observations:
+            reason = str(obs.get_withheld_display()) if obs.withheld else ""
+            found[(stored[obs.comparator_id], obs.indicator_id, obs.period.code)] = (
+                obs.value,
+                reason,
+            )
+    neighbours = [o for o in comparators if o.slug in (SN_MEAN, SN_MEDIAN) and o.comparator]
+    if neighbours:
+        group = neighbours[0].comparator.neighbour_group  # type: ignore[union-attr]
+        figures = neighbour_figures(
+            group,  # type: ignore[arg-type]
+            indicators=indicators.values(),
+            periods=set(periods.values()),
+            include_provisional=include_provisional,
+        )
+        for (indicator_id, code), figure in figures.items():
+            for option in neighbours:
+                value = figure.statistic(option.comparator.statistic)  # type: ignore[union-attr]
+                found[(option.slug, indicator_id, code)] = (value, "")
+    return found
+
+
+def _targets(authority: Authority, indicator_ids: list[int]) -> dict[int, list[Target]]:
+    targets: dict[int, list[Target]] = defaultdict(list)
+    for target in Target.objects.filter(
+        authority=authority, indicator_id__in=indicator_ids
+    ).select_related("period"):
+        targets[target.indicator_id].append(target)
+    return targets
+
+
+def _target_for(targets: list[Target], period: Period) -> Target | None:
+    """The target set for the period itself, else for the shortest period containing it: a
+    year's target applies to its quarters and to counts at a date within it."""
+    exact = [t for t in targets if t.period_id == period.pk]
+    if exact:
+        return exact[0]
+    containing = [
+        t
+        for t in targets
+        if t.period.start_date <= period.start_date and period.end_date <= t.period.end_date
+    ]
+    return min(containing, key=lambda t: t.period.end_date - t.period.start_date, default=None)

@@ -128,3 +128,47 @@ def test_a_derived_percentage_always_agrees_with_its_own_counts(numerator, extra
     else:
         assert D(0) <= value <= D(100)
         assert derive.agrees_with_counts(value, D(numerator), D(denominator), "percent")
+
+
+@pytest.mark.parametrize(
+    "value, other, polarity, expected",
+    [
+        ("63.28", "96.00", "higher", ("32.72", "below", "worse")),
+        ("0.49", "0.00", "lower", ("0.49", "above", "worse")),
+        ("18.0", "22.6", "lower", ("4.60", "below", "better")),
+        ("75.0", "70.0", "neither", ("5.00", "above", "neither")),
+        ("63.284", "63.28", "higher", ("0", "level", "same")),  # equal as printed
+    ],
+)
+def test_gap_to_a_comparator_in_words(value, other, polarity, expected):
+    gap = derive.gap_to(D(value), D(other), polarity, 2)
+    assert (str(gap.amount), gap.side, gap.standing) == expected
+
+
+def test_gap_to_nothing_is_none():
+    assert derive.gap_to(None, D(1), "higher", 2) is None
+    assert derive.gap_to(D(1), None, "higher", 2) is None
+
+
+@pytest.mark.parametrize(
+    "denominator, unit, expected",
+    [
+        ("4", "percent", D(4)),
+        ("19", "percent", D(19)),
+        ("20", "percent", None),
+        ("4", "count", None),
+        (None, "percent", None),
+    ],
+)
+def test_a_small_base_is_one_under_twenty_cases(denominator, unit, expected):
+    amount = D(denominator) if denominator else None
+    assert derive.small_base(amount, unit) == expected
+
+
+def test_rank_shares_places_between_equal_figures_and_skips_withheld():
+    others = [D("18.0"), D("20.0"), D("20.0"), None, D("30.0")]
+    assert derive.rank_among(D("20.0"), others, "lower", 1) == derive.Rank(2, 4)
+    assert derive.rank_among(D("30.0"), others, "lower", 1) == derive.Rank(4, 4)
+    assert derive.rank_among(D("30.0"), others, "higher", 1) == derive.Rank(1, 4)
+    assert derive.rank_among(None, others, "lower", 1) is None
+    assert derive.rank_among(D("20.0"), others, "neither", 1) is None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 
 import pytest
@@ -241,3 +242,38 @@ def test_unknown_council_or_indicator_is_404(client, member):
     client.force_login(member)
     assert client.get("/councils/nowhere/indicators/scc013aii/").status_code == 404
     assert client.get("/councils/rhondda-cynon-taf/indicators/nothing/").status_code == 404
+
+
+def test_halton_ranks_among_englands_councils_with_every_council_charted(client, member, dfe):
+    client.force_login(member)
+    response = client.get(HALTON, {"comparators": "england"})
+    html = response.content.decode()
+    # Re-referrals: lower is better. 2024-25: Warrington 18.0, Halton 20.0, Knowsley 30.0.
+    assert "Halton ranks 2 of 3 councils in England with a figure for 2024/25" in html
+    assert "(1 is the lowest: lower is better)" in html
+    table = html[
+        html.index('id="councils-table"') : html.index(
+            "</table>", html.index('id="councils-table"')
+        )
+    ]
+    rows = [
+        " ".join(re.sub(r"<[^>]+>", " ", row).split())
+        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table, re.S)[1:]
+    ]
+    assert rows == ["1 Warrington 18.0", "2 Halton (this council) 20.0", "3 Knowsley 30.0"]
+    # The chart: one column per council, Halton's striped and named, England as a line.
+    figure = json.loads(re.search(r'id="councils-data"[^>]*>(.*?)</script>', html, re.S)[1])
+    bars = figure["data"][0]
+    assert bars["x"] == ["Warrington", "Halton", "Knowsley"]
+    assert bars["marker"]["pattern"]["shape"] == ["", "/", ""]
+    texts = [a["text"] for a in figure["layout"]["annotations"]]
+    assert "<b>Halton</b>: 20.0" in texts and "England: 22.6" in texts
+
+
+def test_a_withheld_latest_figure_is_not_ranked(client, member, dfe):
+    client.force_login(member)
+    Observation.objects.filter(authority__slug="halton", period__code="2024-25").delete()
+    html = client.get(HALTON, {"comparators": "england"}).content.decode()
+    # Halton's latest is now 2023-24, withheld: no rank, and the table says why.
+    assert "Halton has no published figure to rank for 2023/24" in html
+    assert "Suppressed to protect confidentiality" in html

@@ -39,13 +39,59 @@ def vacancies(establishment: Decimal, filled: Decimal) -> Decimal:
     return max(establishment - filled, Decimal(0))
 
 
-def vacancy_rate(
-    establishment: Decimal | None, filled: Decimal | None, decimals: int = 1
+def reported_vacancies(
+    establishment: Decimal | None, filled: Decimal | None, vacant: Decimal | None
 ) -> Decimal | None:
-    """Vacancies as a percentage of the establishment: 32 posts with 24 filled is 25.0%."""
+    """Vacancies as the council reported them; otherwise establishment less filled, where
+    both were reported. Papers give one or the other (Halton: 29 FTE, 2 vacant; seed 000:
+    32 posts, 24 filled)."""
+    if vacant is not None:
+        return vacant
     if establishment is None or filled is None:
         return None
-    return value_from_counts(vacancies(establishment, filled), establishment, "percent", decimals)
+    return vacancies(establishment, filled)
+
+
+def vacancy_rate(
+    establishment: Decimal | None,
+    filled: Decimal | None,
+    decimals: int = 1,
+    *,
+    vacant: Decimal | None = None,
+) -> Decimal | None:
+    """Vacancies as a percentage of the establishment: 32 posts with 24 filled is 25.0%.
+
+    `vacant` is the vacancies the council reported, used before establishment less filled
+    (29 FTE with 2 vacant is 6.9% even when the filled figure was not given).
+    """
+    if establishment is None:
+        return None
+    vacant = reported_vacancies(establishment, filled, vacant)
+    if vacant is None:
+        return None
+    return value_from_counts(vacant, establishment, "percent", decimals)
+
+
+def agency_fte(
+    agency: Decimal | None, filled: Decimal | None, *, agency_role: bool
+) -> Decimal | None:
+    """A snapshot's agency staff: as reported; for a role that is itself agency staff
+    (Agency Social Worker) everyone in post, when no agency figure was given."""
+    if agency is None and agency_role:
+        return filled
+    return agency
+
+
+def permanent_fte(filled: Decimal, agency: Decimal) -> Decimal:
+    """Filled FTE held by the council's own staff: those in post less agency staff."""
+    return max(filled - agency, Decimal(0))
+
+
+def agency_share(
+    agency: Decimal | None, filled: Decimal | None, decimals: int = 1
+) -> Decimal | None:
+    """Agency FTE as a percentage of the filled FTE (agency staff fill posts too)."""
+    return value_from_counts(agency, filled, "percent", decimals)
 
 
 def percentage_split(first: Decimal, second: Decimal) -> tuple[int, int] | None:

@@ -67,3 +67,24 @@ def test_qualified_to_unqualified_ratio_from_seed_000_staff_ratio():
     assert derive.qualified_unqualified_ratio(qualified, Decimal("31.4")) == Decimal("2.9")
     assert derive.percentage_split(qualified, Decimal("31.4")) == (74, 26)
     assert derive.qualified_unqualified_ratio(qualified, Decimal(0)) is None
+
+
+def test_vacancy_rate_from_reported_vacancies_when_filled_is_not_given():
+    # Seed 002 (Halton): establishment 29 FTE, 2 vacancies; filled not given.
+    assert derive.vacancy_rate(Decimal(29), None, vacant=Decimal(2)) == Decimal("6.9")
+    assert derive.reported_vacancies(Decimal(29), None, None) is None
+    assert derive.reported_vacancies(Decimal(32), Decimal(24), None) == 8
+    assert derive.vacancy_rate(None, None, vacant=Decimal(2)) is None
+
+
+def test_agency_share_of_staff_in_post():
+    assert derive.agency_share(Decimal(31), Decimal("79.5")) == Decimal("39.0")
+    assert derive.agency_share(None, Decimal(10)) is None  # not reported is not 0%
+    assert derive.permanent_fte(Decimal("79.5"), Decimal(31)) == Decimal("48.5")
+    assert derive.permanent_fte(Decimal(3), Decimal(5)) == 0
+
+
+def test_an_agency_role_is_all_agency_unless_a_figure_says_otherwise():
+    assert derive.agency_fte(None, Decimal(6), agency_role=True) == 6
+    assert derive.agency_fte(Decimal(4), Decimal(6), agency_role=True) == 4
+    assert derive.agency_fte(None, Decimal(6), agency_role=False) is None

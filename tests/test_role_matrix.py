@@ -95,6 +95,9 @@ EXPECTED: dict[str, dict[str, object]] = {
     "workforce:list": STAFF_READ,
     "workforce:new": STAFF_EDIT,
     "workforce:edit": STAFF_EDIT,
+    # The workforce dashboard: aggregate staffing for everyone signed in, as the overview
+    # (the snapshots' notes only for the council's staff; see tests/workforce).
+    "workforce:dashboard": EVERYONE,
     "audits:list": STAFF_READ,
     "audits:detail": STAFF_READ,
     "audits:new": STAFF_EDIT,
@@ -139,6 +142,7 @@ POSTS: dict[str, dict[str, object]] = {
     "returns:observation_restore": _row(LOGIN, 403, 403, 403, 403, 403, DONE),  # admins only
     "workforce:new": FORM_ERRORS,
     "workforce:edit": FORM_ERRORS,
+    "workforce:dashboard": _row(LOGIN, 405, 405, 405, 405, 405, 405),  # a page to read only
     "audits:new": FORM_ERRORS,
     "audits:edit": FORM_ERRORS,
     "audits:new_case": FORM_ERRORS,

@@ -1,4 +1,5 @@
-"""Workforce pages of one council: its snapshots, and the form that adds or corrects one."""
+"""Workforce pages of one council: the dashboard members read, its snapshots, and the form
+that adds or corrects one."""
 
 from __future__ import annotations
 
@@ -7,9 +8,17 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
 
-from council_reports.permissions import can_enter_returns, council_for
-from workforce import derive
+from council_reports.permissions import (
+    can_enter_returns,
+    can_view_returns,
+    can_view_staff_records,
+    council_for,
+)
+from indicators import charts
+from indicators.models import Authority
+from workforce import derive, frames
 from workforce.forms import SnapshotForm
 from workforce.models import WorkforceSnapshot
 
@@ -21,7 +30,10 @@ def snapshot_list(request: HttpRequest, council: str) -> HttpResponse:
         .select_related("team", "role")
         .order_by("-as_at", "team__name", "role__name")
     )
-    rows = [(s, derive.vacancy_rate(s.establishment_fte, s.filled_fte)) for s in snapshots]
+    rows = [
+        (s, derive.vacancy_rate(s.establishment_fte, s.filled_fte, vacant=s.vacancies_fte))
+        for s in snapshots
+    ]
     return render(
         request,
         "workforce/snapshot_list.html",
@@ -56,3 +68,42 @@ def edit_snapshot(request: HttpRequest, council: str, pk: int | None = None) -> 
         "workforce/snapshot_form.html",
         {"council": authority, "form": form, "snapshot": snapshot},
     )
+
+
+@require_GET
+def dashboard(request: HttpRequest, council: str) -> HttpResponse:
+    """Staffing over time for everyone signed in: aggregate counts, no free text. Notes on
+    snapshots, and the link to the snapshots themselves, are for the council's staff."""
+    authority = get_object_or_404(Authority, slug=council)
+    staff = can_view_staff_records(request.user, authority)
+    board = frames.workforce_dashboard(
+        authority,
+        include_notes=staff,
+        include_provisional=can_view_returns(request.user, authority),
+    )
+    return render(
+        request,
+        "workforce/dashboard.html",
+        {
+            "council": authority,
+            "board": board,
+            "charts": {key: _chart(chart, authority) for key, chart in board.charts.items()},
+            "staff": staff,
+        },
+    )
+
+
+def _chart(chart: frames.Chart, authority: Authority) -> dict:
+    """What templates/includes/chart.html needs for one chart."""
+    title = _("%(chart)s: %(council)s") % {"chart": chart.title, "council": authority.name}
+    return {
+        "title": chart.title,
+        "empty": chart.empty,
+        "empty_text": chart.empty_text,
+        "table": charts.trend_table(chart.frame, chart.scale, title),
+        "figure": None if chart.empty else charts.trend_figure(chart.frame, chart.scale, title),
+        "styles": charts.series_styles(chart.frame),
+        "chart_id": "chart-" + chart.key.replace("_", "-"),
+        "data_id": "chart-" + chart.key.replace("_", "-") + "-data",
+        "source": chart.source,
+    }

@@ -42,6 +42,7 @@ format: install
 
 bench: install
 	$(PY) bench/import.py
+	$(PY) bench/dashboard.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

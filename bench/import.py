@@ -6,22 +6,22 @@
         --database-url postgres://postgres@127.0.0.1:5432/bench_import
 
 Uses a throwaway database: a temporary SQLite file by default, or the PostgreSQL database
-named in --database-url, which it creates (dropping any old one) and drops at the end. The
-schema is migrated once; before each run the database is flushed, so every run starts empty.
-Prints each run, the median observations written per second (rows/s: figures written,
-divided by the whole import's time, reading and checking included) and a line describing
-the machine. The DfE files are read from ../shared/data/dfe (DFE_DATA_DIR or --data
-overrides); they are never copied.
+named in --database-url, which it creates (dropping any old one) and drops at the end; with
+DATABASE_URL set to a PostgreSQL URL and no --database-url, a database `bench_import` on
+that server (the configured database itself is never touched). The schema is migrated once;
+before each run the database is flushed, so every run starts empty. Prints each run, the
+median observations written per second (rows/s: figures written, divided by the whole
+import's time, reading and checking included) and a line describing the machine. The DfE
+files are read from ../shared/data/dfe (DFE_DATA_DIR or --data overrides); they are never
+copied.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import platform
 import statistics
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,65 +50,20 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
-def postgres_admin(url: str, *statements: str) -> None:
-    """Run DROP/CREATE DATABASE statements ({} is the URL's database) from the server's
-    maintenance database."""
-    import dj_database_url
-    import psycopg2
-    from psycopg2 import sql
-
-    config = dj_database_url.parse(url)
-    connection = psycopg2.connect(
-        dbname="postgres",
-        user=config["USER"],
-        password=config["PASSWORD"],
-        host=config["HOST"],
-        port=config["PORT"] or 5432,
-    )
-    connection.autocommit = True  # CREATE/DROP DATABASE cannot run in a transaction
-    try:
-        with connection.cursor() as cursor:
-            for statement in statements:
-                cursor.execute(sql.SQL(statement).format(sql.Identifier(config["NAME"])))
-    finally:
-        connection.close()
-
-
-def machine(database: str) -> str:
-    cpu = platform.processor() or "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    ram = "unknown RAM"
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                ram = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB RAM"
-                break
-    except OSError:
-        pass
-    return (
-        f"machine: {cpu}, {os.cpu_count()} cores, {ram}, Python {platform.python_version()}, "
-        f"{database}"
-    )
-
-
 def main() -> None:
-    args = parse_args()
-    workdir = None
-    if args.database_url:
-        postgres_admin(args.database_url, "DROP DATABASE IF EXISTS {}", "CREATE DATABASE {}")
-        os.environ["DATABASE_URL"] = args.database_url
-    else:
-        workdir = tempfile.TemporaryDirectory(prefix="bench-import-")
-        os.environ["DATABASE_URL"] = f"sqlite:///{workdir.name}/bench.sqlite3"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "council_reports.settings")
+    from bench.environment import throwaway_database, throwaway_url
 
+    args = parse_args()
+    postgres_url = throwaway_url(args.database_url, "bench_import")
+    with throwaway_database(postgres_url, prefix="bench-import-"):
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "council_reports.settings")
+        run(args)
+
+
+def run(args: argparse.Namespace) -> None:
     import django
+
+    from bench.environment import database_version, machine
 
     django.setup()
     from django.conf import settings
@@ -122,23 +77,16 @@ def main() -> None:
     settings.DEBUG = False
     try:
         call_command("migrate", verbosity=0)
-        connection.ensure_connection()
-        if connection.vendor == "postgresql":
-            major, minor = divmod(connection.pg_version, 10000)
-            database = f"PostgreSQL {major}.{minor}"
-        else:
-            import sqlite3
-
-            database = f"SQLite {sqlite3.sqlite_version}"
+        database = database_version(connection)
         rates: list[float] = []
-        for run in range(1, args.runs + 1):
+        for number in range(1, args.runs + 1):
             call_command("flush", interactive=False, verbosity=0)
             report = dfe.run_import([args.data])
             written = report.total("created") + report.total("updated")
             rate = written / report.seconds
             rates.append(rate)
             print(
-                f"run {run}: {written:,} observations written in {report.seconds:.2f} s "
+                f"run {number}: {written:,} observations written in {report.seconds:.2f} s "
                 f"({rate:,.0f} rows/s)",
                 flush=True,
             )
@@ -146,10 +94,6 @@ def main() -> None:
         print(machine(database))
     finally:
         connection.close()
-        if args.database_url:
-            postgres_admin(args.database_url, "DROP DATABASE IF EXISTS {}")
-        if workdir is not None:
-            workdir.cleanup()
 
 
 if __name__ == "__main__":

@@ -233,6 +233,8 @@ def bar_figure(frame: pd.DataFrame, scale: Scale, title: str, *, category_title:
             "ticktext": ["<br>".join(textwrap.wrap(p, TICK_WIDTH)) for p in periods],
         },
         yaxis={"title": {"text": scale.unit_label}, "rangemode": "tozero"},
+        # The legend shows each series' pattern, even when there is one series.
+        showlegend=True,
         legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
         margin={"l": 60, "r": 20, "t": 110, "b": 110},
         template="simple_white",

@@ -9,6 +9,7 @@ app_name = "audits"
 urlpatterns = [
     path("", views.audit_list, name="list"),
     path("new/", views.edit_audit, name="new"),
+    path("dashboard/", views.audit_dashboard, name="dashboard"),
     path("<int:pk>/", views.audit_detail, name="detail"),
     path("<int:pk>/edit/", views.edit_audit, name="edit"),
     path("<int:pk>/cases/new/", views.edit_case, name="new_case"),

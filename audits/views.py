@@ -2,22 +2,35 @@
 the later status updates of a recommendation.
 
 Audit free text is sensitive: every page here is refused to members (403), not just
-trimmed, and every object is looked up within the council the URL names.
+trimmed, and every object is looked up within the council the URL names. The one exception
+is the dashboard, which shows counts only (audits/dashboard.py) and so is for everyone
+signed in.
 """
 
 from __future__ import annotations
+
+import datetime as dt
 
 from django.contrib import messages
 from django.db import IntegrityError, transaction
 from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
-from audits import derive
+from audits import dashboard, derive
 from audits.forms import AuditForm, CaseForm, RecommendationForm, StatusUpdateForm
 from audits.models import AuditedCase, CaseAudit, Recommendation
-from council_reports.permissions import can_enter_returns, council_for
+from council_reports.permissions import (
+    can_enter_returns,
+    can_view_returns,
+    can_view_staff_records,
+    council_for,
+)
+from indicators import charts
+from indicators.models import Authority
 
 # History keeps at most this many characters of a change reason.
 REASON_LENGTH = 100
@@ -35,6 +48,62 @@ def audit_list(request: HttpRequest, council: str) -> HttpResponse:
             "can_edit": can_enter_returns(request.user, authority),
         },
     )
+
+
+@require_safe
+def audit_dashboard(
+    request: HttpRequest, council: str, today: dt.date | None = None
+) -> HttpResponse:
+    """Counts, grades and percentages for scrutiny members: never an audit's free text.
+    `today` (the day recommendations are overdue at) is the council's date unless given."""
+    authority = get_object_or_404(Authority, slug=council)
+    today = today or timezone.localdate()
+    audits = dashboard.audit_figures(authority, today)
+    # Members read final figures; the council's staff also provisional ones, marked.
+    acm = dashboard.acm_figures(
+        authority, include_provisional=can_view_returns(request.user, authority)
+    )
+
+    grades_source = _("Case-file audits of %(council)s") % {"council": authority.name}
+    grades = dashboard.outcome_frame(audits, grades_source)
+    grades_title = _("Audited cases by grade: %(council)s") % {"council": authority.name}
+    grades_scale = charts.Scale(0, _("Cases"))
+    context = {
+        "council": authority,
+        "today": today,
+        "audits": audits,
+        "recommendations_total": sum(
+            (a.recommendations for a in audits), derive.RecommendationCounts()
+        ),
+        # Links to an audit's cases and findings only for those who may open them.
+        "staff": can_view_staff_records(request.user, authority),
+        "grades_table": charts.trend_table(grades, grades_scale, grades_title),
+        "grades_figure": charts.bar_figure(
+            grades, grades_scale, grades_title, category_title=_("Audit")
+        )
+        if not grades.empty
+        else None,
+        "grades_styles": charts.bar_styles(grades),
+        "grades_source": grades_source,
+        "acm": acm,
+    }
+    if acm.indicator is not None:
+        scale = charts.Scale.of(acm.indicator)
+        title = _("%(indicator)s: %(council)s") % {
+            "indicator": acm.indicator.title,
+            "council": authority.name,
+        }
+        context |= {
+            "acm_table": charts.trend_table(acm.frame, scale, title),
+            "acm_figure": charts.trend_figure(acm.frame, scale, title)
+            if not acm.frame.empty
+            else None,
+            "acm_styles": charts.series_styles(acm.frame),
+            "acm_has_provisional": any(year.has_provisional for year in acm.years),
+            # A target prints as set ("at most 1%"), to no more places than the figures.
+            "acm_target_places": f"-{acm.indicator.decimals}",
+        }
+    return render(request, "audits/dashboard.html", context)
 
 
 def audit_detail(request: HttpRequest, council: str, pk: int) -> HttpResponse:

@@ -99,6 +99,8 @@ EXPECTED: dict[str, dict[str, object]] = {
     # (the snapshots' notes only for the council's staff; see tests/workforce).
     "workforce:dashboard": EVERYONE,
     "audits:list": STAFF_READ,
+    # Counts only, no audit free text: for everyone signed in, members included.
+    "audits:dashboard": EVERYONE,
     "audits:detail": STAFF_READ,
     "audits:new": STAFF_EDIT,
     "audits:edit": STAFF_EDIT,
@@ -140,6 +142,7 @@ POSTS: dict[str, dict[str, object]] = {
     "returns:approve": _row(LOGIN, 403, 403, 400, 403, 403, 400),
     "returns:reopen": _row(LOGIN, 403, 403, 400, 403, 403, 400),  # it is not approved
     "returns:observation_restore": _row(LOGIN, 403, 403, 403, 403, 403, DONE),  # admins only
+    "audits:dashboard": _row(LOGIN, 405, 405, 405, 405, 405, 405),  # a page to read
     "workforce:new": FORM_ERRORS,
     "workforce:edit": FORM_ERRORS,
     "workforce:dashboard": _row(LOGIN, 405, 405, 405, 405, 405, 405),  # a page to read only

@@ -95,7 +95,7 @@ def audit_dashboard(
         }
         context |= {
             "acm_table": charts.trend_table(acm.frame, scale, title),
-            "acm_figure": charts.trend_figure(acm.frame, scale, title)
+            "acm_figure": charts.trend_figure(acm.frame, scale, title, x_title=_("Date"))
             if not acm.frame.empty
             else None,
             "acm_styles": charts.series_styles(acm.frame),

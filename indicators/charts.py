@@ -112,8 +112,9 @@ def trend_table(frame: pd.DataFrame, scale: Scale, caption: str) -> TrendTable:
     return table
 
 
-def trend_figure(frame: pd.DataFrame, scale: Scale, title: str) -> dict:
-    """A plotly figure (as JSON-ready data) with one line per series over the periods."""
+def trend_figure(frame: pd.DataFrame, scale: Scale, title: str, *, x_title: str = "") -> dict:
+    """A plotly figure (as JSON-ready data) with one line per series over the periods;
+    `x_title` names the axis when its points are not periods ("Date")."""
     import plotly.graph_objects as go
 
     periods = _period_order(frame)
@@ -163,7 +164,7 @@ def trend_figure(frame: pd.DataFrame, scale: Scale, title: str) -> dict:
     figure.update_layout(
         title={"text": title},
         xaxis={
-            "title": {"text": _("Period")},
+            "title": {"text": x_title or _("Period")},
             "type": "category",
             "categoryorder": "array",
             "categoryarray": periods,

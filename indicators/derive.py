@@ -7,6 +7,7 @@ published figure goes through here, so a figure is computed in one place.
 
 from __future__ import annotations
 
+import bisect
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -265,3 +266,23 @@ def rank_among(
     else:
         ahead = sum(1 for v in present if v < mine)
     return Rank(ahead + 1, len(present))
+
+
+def ranks(values: Sequence[Decimal | None], polarity: str, decimals: int) -> list[Rank | None]:
+    """rank_among for every value at once, in one sort rather than one pass per value."""
+    if polarity not in ("higher", "lower"):
+        return [None] * len(values)
+    rounded = sorted(round_half_up(v, decimals) for v in values if v is not None)
+    count = len(rounded)
+    found: list[Rank | None] = []
+    for value in values:
+        if value is None:
+            found.append(None)
+            continue
+        mine = round_half_up(value, decimals)
+        if polarity == "higher":
+            ahead = count - bisect.bisect_right(rounded, mine)
+        else:
+            ahead = bisect.bisect_left(rounded, mine)
+        found.append(Rank(ahead + 1, count))
+    return found

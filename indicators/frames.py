@@ -314,10 +314,11 @@ def councils_frame(indicator: Indicator, period: Period, nation: str) -> pd.Data
         )
         .values_list("authority__name", "authority__slug", "value", "withheld")
     )
-    values = [value for _name, _slug, value, _withheld in rows]
+    ranks = derive.ranks(
+        [value for _name, _slug, value, _withheld in rows], indicator.polarity, indicator.decimals
+    )
     records = []
-    for name, slug, value, withheld in rows:
-        rank = derive.rank_among(value, values, indicator.polarity, indicator.decimals)
+    for (name, slug, value, withheld), rank in zip(rows, ranks, strict=True):
         records.append(
             {
                 "council": name,

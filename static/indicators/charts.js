@@ -8,8 +8,10 @@
       var data = document.getElementById(element.getAttribute("data-figure"));
       if (!data) { return; }
       var figure = JSON.parse(data.textContent);
+      /* No mode bar: its ten buttons would sit in every keyboard user's path, and the
+         page already offers the figures as a table, CSV and XLSX. Hover still reads values. */
       window.Plotly.newPlot(element, figure.data, figure.layout, {
-        responsive: true, displaylogo: false, modeBarButtonsToRemove: ["sendDataToCloud"]
+        responsive: true, displaylogo: false, displayModeBar: false
       });
     });
   }

@@ -172,3 +172,13 @@ def test_rank_shares_places_between_equal_figures_and_skips_withheld():
     assert derive.rank_among(D("30.0"), others, "higher", 1) == derive.Rank(1, 4)
     assert derive.rank_among(None, others, "lower", 1) is None
     assert derive.rank_among(D("20.0"), others, "neither", 1) is None
+
+
+@given(
+    st.lists(st.one_of(st.none(), st.decimals(min_value=0, max_value=100, places=2)), max_size=30),
+    st.sampled_from(["higher", "lower", "neither"]),
+)
+def test_ranking_all_at_once_agrees_with_ranking_each(values, polarity):
+    assert derive.ranks(values, polarity, 1) == [
+        derive.rank_among(v, values, polarity, 1) for v in values
+    ]

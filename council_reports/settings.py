@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "indicators",
     "workforce",
     "audits",
+    "reports",
 ]
 
 MIDDLEWARE = [

@@ -62,8 +62,8 @@ def figures_table(caption: str = "SCC/014: initial child protection conferences"
     )
     return (
         f'<figure class="paper-table"><table class="paper-figures"><caption>{caption}</caption>'
-        '<thead><tr><th scope="col">Period</th><th scope="col">Rhondda Cynon Taf</th>'
-        f'<th scope="col">Wales average</th></tr></thead><tbody>{rows}</tbody></table></figure>'
+        '<thead><tr><th scope="col">Period</th><th scope="col" class="numeric">Rhondda Cynon Taf</th>'
+        f'<th scope="col" class="numeric">Wales average</th></tr></thead><tbody>{rows}</tbody></table></figure>'
     )
 
 

@@ -48,10 +48,14 @@ def html_bytes(paper: dict[str, Any]) -> bytes:
 
 
 def pdf_bytes(paper: dict[str, Any]) -> bytes:
-    from reports.chart_export import figure_to_svg
+    from reports.chart_export import figure_to_svg, svg_data_url
     from reports.pdf import html_to_pdf
 
-    return html_to_pdf(render_paper(paper, "pdf", svg=figure_to_svg))
+    def chart(figure: dict) -> str:
+        # 640 px across A4's text width prints plotly's 12 px labels at about 9 pt.
+        return svg_data_url(figure_to_svg(figure, width=640, height=360))
+
+    return html_to_pdf(render_paper(paper, "pdf", svg=chart))
 
 
 def write(paper: dict[str, Any], fmt: str, out: Path) -> None:

@@ -138,7 +138,9 @@ def render_paper(paper: dict[str, Any], mode: Mode = "preview", *, svg=None) -> 
                 figure = charts.trend_figure(frame, scale, title) if not frame.empty else None
                 item["figure"] = figure
                 if mode == "pdf" and figure is not None and svg is not None:
-                    item["svg"] = mark_safe(svg(figure))  # noqa: S308 - kaleido's own SVG
+                    # As an <img> of SVG: still vector, and tagged as a figure with its
+                    # alternative text in the PDF (inline SVG loses the alt text).
+                    item["svg_src"] = svg(figure)
             elif block["type"] == BlockType.COMMENTARY:
                 item["html"] = markdown_html(block["text"])
             blocks.append(item)

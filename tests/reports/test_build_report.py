@@ -165,3 +165,29 @@ def test_an_unknown_saved_report_is_an_error(demo, tmp_path):
             str(tmp_path / "x.html"),
         )
     assert not (tmp_path / "x.html").exists()
+
+
+@pytest.mark.skipif(not Path("/usr/bin/pdftotext").exists(), reason="needs poppler-utils")
+def test_seed_000_as_a_pdf_has_its_figures_page_numbers_and_vector_charts(demo, tmp_path):
+    import subprocess
+
+    from pypdf import PdfReader
+
+    spec = json.loads(SEED_000.read_text(encoding="utf-8"))
+    path = tmp_path / "spec.json"
+    path.write_text(json.dumps(spec), encoding="utf-8")
+    out = tmp_path / "paper.pdf"
+    call_command(
+        "build_report", str(path), "--format", "pdf", "--out", str(out), stdout=io.StringIO()
+    )
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    words = " ".join(text.split())
+    for figure in ["75.83", "94.40", "63.28", "96.00", "1588", "97.79", "99.60", "45 44 34 11"]:
+        assert figure in words, figure
+    pages = len(PdfReader(out).pages)
+    assert f"Page 1 of {pages}" in words and f"Page {pages} of {pages}" in words
+    # The charts are vector: their axis titles are text in the PDF, not pixels.
+    assert words.count("Percent") >= 5 and words.count("Period") >= 5
+    assert PdfReader(out).metadata.title.startswith("Children's services performance indicators")

@@ -23,8 +23,8 @@ from django.utils.translation import gettext as _
 
 from audits import derive
 from audits.models import AuditedCase, CaseAudit, Recommendation
-from indicators.frames import COLUMNS
-from indicators.models import Authority, Indicator, Observation, PeriodKind, Target, Withheld
+from indicators.frames import COLUMNS, tidy_row
+from indicators.models import Authority, Indicator, Observation, PeriodKind, Target
 
 # The local indicator the ACM audit reports (fixtures/indicators/local.toml).
 ACM_INDICATOR = "cp_cases_held_by_acm"
@@ -119,25 +119,19 @@ def outcome_frame(audits: list[AuditFigures], source: str) -> pd.DataFrame:
     a period stands in an indicator's frame, so that one chart path draws both. Outcomes no
     audit has are left out of the chart; the tables per audit list them all."""
     present = [o for o in derive.CaseOutcome if any(a.outcomes[o] for a in audits)]
-    rows = []
-    for outcome in present:
-        for audit in audits:
-            rows.append(
-                {
-                    "series": str(derive.OUTCOME_LABELS[outcome]),
-                    "series_slug": outcome.value,
-                    "period": f"audit-{audit.pk}",
-                    "period_label": audit.title,
-                    "period_end": audit.audit_date,
-                    "value": float(audit.outcomes[outcome]),
-                    "numerator": float("nan"),
-                    "denominator": float("nan"),
-                    "withheld": "",
-                    "withheld_reason": "",
-                    "status": Observation.Status.FINAL,
-                    "source": source,
-                }
-            )
+    rows = [
+        tidy_row(
+            str(derive.OUTCOME_LABELS[outcome]),
+            outcome.value,
+            period=f"audit-{audit.pk}",
+            period_label=audit.title,
+            period_end=audit.audit_date,
+            value=Decimal(audit.outcomes[outcome]),
+            source=source,
+        )
+        for outcome in present
+        for audit in audits
+    ]
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
@@ -231,21 +225,16 @@ def _frame_row(
     provisional: bool = False,
     source: str = "",
 ) -> dict:
-    return {
-        "series": series,
-        "series_slug": slug,
-        "period": figure.period_code,
-        "period_label": figure.label,
-        "period_end": figure.end,
-        "value": _float(value),
-        "numerator": _float(numerator),
-        "denominator": _float(denominator),
-        "withheld": withheld,
-        "withheld_reason": str(Withheld(withheld).label) if withheld else "",
-        "status": Observation.Status.PROVISIONAL if provisional else Observation.Status.FINAL,
-        "source": source,
-    }
-
-
-def _float(amount: Decimal | None) -> float:
-    return float("nan") if amount is None else float(amount)
+    return tidy_row(
+        series,
+        slug,
+        period=figure.period_code,
+        period_label=figure.label,
+        period_end=figure.end,
+        value=value,
+        numerator=numerator,
+        denominator=denominator,
+        withheld=withheld,
+        status=Observation.Status.PROVISIONAL if provisional else Observation.Status.FINAL,
+        source=source,
+    )

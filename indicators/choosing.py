@@ -8,9 +8,13 @@ user, so the overview, every indicator page and the next visit show the same com
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from indicators import frames
+from indicators.frames import ComparatorOption
 from indicators.models import Authority
 
 
@@ -34,3 +38,34 @@ def chosen_comparators(request: HttpRequest, authority: Authority) -> list[str]:
     if user.is_authenticated and isinstance(user.comparators, list):
         return [str(s) for s in user.comparators]
     return frames.default_comparators(authority)
+
+
+@dataclass(frozen=True)
+class Choice:
+    chosen: list[ComparatorOption]  # in the order asked for
+    errors: list[tuple[str, str]]  # (field, message) for the page's error summary
+
+    @property
+    def slugs(self) -> list[str]:
+        return [option.slug for option in self.chosen]
+
+
+def choose(request: HttpRequest, authority: Authority, options: list[ComparatorOption]) -> Choice:
+    """The comparators asked for (chosen_comparators) among those this page offers, and a
+    message for each that is not one of the council's. "target" is every council's: one
+    without a target for what the page shows simply has no line, which is not worth an
+    error."""
+    available = {option.slug: option for option in options}
+    asked = chosen_comparators(request, authority)
+    return Choice(
+        chosen=[available[slug] for slug in asked if slug in available],
+        errors=[
+            (
+                "comparators",
+                _("“%(slug)s” is not a comparator for %(council)s, so it is not shown")
+                % {"slug": slug, "council": authority.name},
+            )
+            for slug in asked
+            if slug not in available and slug != frames.TARGET
+        ],
+    )

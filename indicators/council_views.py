@@ -7,11 +7,10 @@ from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils.translation import gettext as _
 
 from council_reports import permissions
 from indicators import frames
-from indicators.choosing import chosen_comparators
+from indicators.choosing import choose
 from indicators.models import Authority
 from indicators.summary import by_theme, latest_figures
 
@@ -22,12 +21,10 @@ def overview(request: HttpRequest, council: str) -> HttpResponse:
     # ones, marked, so they can check what they entered before it is approved.
     staff = permissions.can_view_returns(request.user, authority)
     options = frames.comparator_options(authority, any_target=True)
-    available = {option.slug: option for option in options}
-    asked = chosen_comparators(request, authority)
-    chosen = [available[slug] for slug in asked if slug in available]
-    ignored = [slug for slug in asked if slug not in available and slug != frames.TARGET]
+    choice = choose(request, authority, options)
+    chosen = choice.chosen
     figures = latest_figures(authority, chosen, include_provisional=staff)
-    query = urlencode({"comparators": ",".join(option.slug for option in chosen)})
+    query = urlencode({"comparators": ",".join(choice.slugs)})
     return render(
         request,
         "indicators/council_overview.html",
@@ -35,17 +32,10 @@ def overview(request: HttpRequest, council: str) -> HttpResponse:
             "council": authority,
             "themes": by_theme(figures),
             "options": options,
-            "chosen": [option.slug for option in chosen],
+            "chosen": choice.slugs,
             "gap_columns": [option for option in chosen if option.slug != frames.TARGET],
             "show_target": any(option.slug == frames.TARGET for option in chosen),
-            "errors": [
-                (
-                    "comparators",
-                    _("“%(slug)s” is not a comparator for %(council)s, so it is not shown")
-                    % {"slug": slug, "council": authority.name},
-                )
-                for slug in ignored
-            ],
+            "errors": choice.errors,
             "query": query,
             "staff": staff,
             "can_enter": permissions.can_enter_returns(request.user, authority),

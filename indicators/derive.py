@@ -32,6 +32,16 @@ def round_half_up(value: Decimal, decimals: int) -> Decimal:
     return value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
 
 
+def as_printed(value: Decimal, unit: str, decimals: int) -> str:
+    """A figure as a paper prints it, with its unit: 63.28%, £7,368, 1,588."""
+    text = f"{round_half_up(value, decimals):,.{decimals}f}"
+    if unit == "percent":
+        return f"{text}%"
+    if unit == "gbp":
+        return f"£{text}"
+    return text
+
+
 def value_from_counts(
     numerator: Decimal | None, denominator: Decimal | None, unit: str, decimals: int
 ) -> Decimal | None:

@@ -17,6 +17,7 @@ figures (2) and the periods they name (1), the targets (1).
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -264,25 +265,56 @@ def _row(
     status: str,
     source: str,
 ) -> dict:
+    row = tidy_row(
+        series,
+        slug,
+        period=period.code,
+        period_label=period.label,
+        period_end=period.end_date,
+        value=value,
+        numerator=numerator,
+        denominator=denominator,
+        withheld=withheld,
+        status=status,
+        source=source,
+    )
+    return {**row, "_order": order, "_start": period.start_date}
+
+
+def tidy_row(
+    series: str,
+    slug: str,
+    *,
+    period: str,
+    period_label: str,
+    period_end: dt.date | None,
+    value: Decimal | None,
+    numerator: Decimal | None = None,
+    denominator: Decimal | None = None,
+    withheld: str = "",
+    status: str = Observation.Status.FINAL,
+    source: str = "",
+) -> dict:
+    """One row of a tidy frame (COLUMNS). Anything drawn through indicators.charts builds
+    its rows here, whether its points are periods, dates of snapshots or audits: figures as
+    floats (NaN for none, never 0), a withheld marker with its reason."""
     return {
         "series": series,
         "series_slug": slug,
-        "period": period.code,
-        "period_label": period.label,
-        "period_end": period.end_date,
-        "value": _float(value),
-        "numerator": _float(numerator),
-        "denominator": _float(denominator),
+        "period": period,
+        "period_label": period_label,
+        "period_end": period_end,
+        "value": as_float(value),
+        "numerator": as_float(numerator),
+        "denominator": as_float(denominator),
         "withheld": withheld,
         "withheld_reason": str(Withheld(withheld).label) if withheld else "",
         "status": status,
         "source": source,
-        "_order": order,
-        "_start": period.start_date,
     }
 
 
-def _float(amount: Decimal | None) -> float:
+def as_float(amount: Decimal | None) -> float:
     return float("nan") if amount is None else float(amount)
 
 
@@ -323,7 +355,7 @@ def councils_frame(indicator: Indicator, period: Period, nation: str) -> pd.Data
             {
                 "council": name,
                 "slug": slug,
-                "value": _float(value),
+                "value": as_float(value),
                 "withheld": withheld,
                 "withheld_reason": str(Withheld(withheld).label) if withheld else "",
                 "rank": rank.position if rank else None,
@@ -346,3 +378,34 @@ def latest_period(frame: pd.DataFrame, authority: Authority) -> str | None:
         return None
     own = frame[frame["series_slug"] == authority.slug]
     return None if own.empty else str(own.iloc[-1]["period"])
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where a council stands among its nation's councils in the latest period of its
+    indicator frame: the period, every council's figure (councils_frame), and its rank
+    (None when its figure is withheld or the indicator has no better direction)."""
+
+    period: Period
+    councils: pd.DataFrame
+    rank: int | None
+    ranked: int  # councils with a rank
+
+
+def standing(authority: Authority, indicator: Indicator, frame: pd.DataFrame) -> Standing | None:
+    """None without a latest period or without another council to stand among. Two
+    queries: the period and the councils' figures."""
+    code = latest_period(frame, authority)
+    if code is None:
+        return None
+    period = Period.objects.get(code=code)
+    councils = councils_frame(indicator, period, authority.nation)
+    if len(councils) < 2:
+        return None
+    own = councils.loc[councils["slug"] == authority.slug, "rank"]
+    return Standing(
+        period=period,
+        councils=councils,
+        rank=None if own.empty or pd.isna(own.iloc[0]) else int(own.iloc[0]),
+        ranked=int(councils["rank"].notna().sum()),
+    )

@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 from urllib.parse import urlencode
 
-import pandas as pd
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.text import slugify
@@ -18,9 +17,9 @@ from django.utils.translation import gettext as _
 
 from council_reports import permissions
 from indicators import charts, frames
-from indicators.choosing import chosen_comparators
+from indicators.choosing import choose
 from indicators.exporting import write_csv, write_xlsx
-from indicators.models import Authority, Indicator, Observation, Period, PeriodKind
+from indicators.models import Authority, Indicator, Observation, PeriodKind
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -32,12 +31,8 @@ def indicator_page(request: HttpRequest, council: str, indicator: str) -> HttpRe
     staff = permissions.can_view_returns(request.user, authority)
 
     options = frames.comparator_options(authority, measure)
-    available = {option.slug for option in options}
-    asked = chosen_comparators(request, authority)
-    chosen = [slug for slug in asked if slug in available]
-    # "target" is a comparator of every council; one without a target for this indicator
-    # simply has no line to draw, which is not worth an error.
-    ignored = [slug for slug in asked if slug not in available and slug != frames.TARGET]
+    choice = choose(request, authority, options)
+    chosen = choice.slugs
 
     kinds = frames.period_kinds(authority, measure, include_provisional=staff)
     period_kind = request.GET.get("period", "")
@@ -60,14 +55,6 @@ def indicator_page(request: HttpRequest, council: str, indicator: str) -> HttpRe
         "council": authority.name,
     }
     councils = _councils(authority, measure, frame, options)
-    errors = [
-        (
-            "comparators",
-            _("“%(slug)s” is not a comparator for %(council)s, so it is not shown")
-            % {"slug": slug, "council": authority.name},
-        )
-        for slug in ignored
-    ]
     return render(
         request,
         "indicators/indicator_page.html",
@@ -78,7 +65,7 @@ def indicator_page(request: HttpRequest, council: str, indicator: str) -> HttpRe
             "staff": staff,
             "options": options,
             "chosen": chosen,
-            "errors": errors,
+            "errors": choice.errors,
             "period_kind": period_kind,
             "period_kinds": [(kind, PeriodKind(kind).label) for kind in kinds],
             "table": charts.trend_table(frame, charts.Scale.of(measure), title),
@@ -101,13 +88,10 @@ def indicator_page(request: HttpRequest, council: str, indicator: str) -> HttpRe
 def _councils(authority: Authority, indicator: Indicator, frame, options) -> dict:
     """The council's rank among its nation's councils in its latest period, and every
     council's figure for the chart and table that show where it stands."""
-    code = frames.latest_period(frame, authority)
-    if code is None:
+    found = frames.standing(authority, indicator, frame)
+    if found is None:
         return {}
-    period = Period.objects.get(code=code)
-    councils = frames.councils_frame(indicator, period, authority.nation)
-    if len(councils) < 2:
-        return {}
+    period, councils = found.period, found.councils
     scale = charts.Scale.of(indicator)
     nation = authority.get_nation_display()
     title = _("%(indicator)s: councils in %(nation)s, %(period)s") % {
@@ -128,10 +112,9 @@ def _councils(authority: Authority, indicator: Indicator, frame, options) -> dic
         )
         if value is not None:
             reference = (national.label, float(value))
-    own = councils.loc[councils["slug"] == authority.slug, "rank"]
     return {
-        "rank": None if own.empty or pd.isna(own.iloc[0]) else int(own.iloc[0]),
-        "ranked": int(councils["rank"].notna().sum()),
+        "rank": found.rank,
+        "ranked": found.ranked,
         "rank_period": period.label,
         "nation": nation,
         "councils_table": charts.councils_table(councils, scale, title, authority.slug),

@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 
 from indicators import codes
 from indicators.charts import Scale
-from indicators.frames import COLUMNS
+from indicators.frames import COLUMNS, tidy_row
 from indicators.models import Authority, Observation
 from workforce import derive
 from workforce.models import PostCost, WorkforceSnapshot
@@ -194,18 +194,7 @@ def workforce_dashboard(
         .order_by("as_at", "role__name", "team__name")
     )
     counted = counted_snapshots(snapshots)
-    lines = [
-        PostCostLine(post, derive.total_cost(post))
-        for post in PostCost.objects.filter(authority=authority)
-        .select_related("role")
-        .order_by("financial_year", "salary", "post_title")
-    ]
-    printed = Observation.objects.filter(
-        authority=authority, indicator__code=PRINTED_CONVERSION_CODE, value__isnull=False
-    ).select_related("period")
-    if not include_provisional:
-        printed = printed.published()
-    conversions, unmatched = post_conversions(lines, list(printed))
+    lines, conversions, unmatched = post_costs(authority, include_provisional=include_provisional)
     charts = {
         chart.key: chart
         for chart in (
@@ -231,6 +220,27 @@ def workforce_dashboard(
         if include_notes
         else [],
     )
+
+
+def post_costs(
+    authority: Authority, *, include_provisional: bool
+) -> tuple[list[PostCostLine], list[Conversion], list[Printed]]:
+    """The council's post costs, each conversion of an unqualified post to a qualified one
+    with the paper's printed figure beside it where there is one, and printed figures that
+    match no single conversion. Two queries."""
+    lines = [
+        PostCostLine(post, derive.total_cost(post))
+        for post in PostCost.objects.filter(authority=authority)
+        .select_related("role")
+        .order_by("financial_year", "salary", "post_title")
+    ]
+    printed = Observation.objects.filter(
+        authority=authority, indicator__code=PRINTED_CONVERSION_CODE, value__isnull=False
+    ).select_related("period")
+    if not include_provisional:
+        printed = printed.published()
+    conversions, unmatched = post_conversions(lines, list(printed))
+    return lines, conversions, unmatched
 
 
 # ---------------------------------------------------------------------------------------
@@ -564,28 +574,22 @@ def _row(
     rows: Iterable[WorkforceSnapshot] = (),
     source: str = "",
 ) -> dict:
-    return {
-        "series": series,
-        "series_slug": slug,
-        "period": as_at.isoformat(),
-        "period_label": _label(as_at),
-        "period_end": as_at,
-        "value": _float(value),
-        "numerator": _float(numerator),
-        "denominator": _float(denominator),
-        "withheld": "",
-        "withheld_reason": "",
-        "status": "",
-        "source": source or "; ".join(dict.fromkeys(s.source for s in rows if s.source)),
-    }
+    return tidy_row(
+        series,
+        slug,
+        period=as_at.isoformat(),
+        period_label=_label(as_at),
+        period_end=as_at,
+        value=value,
+        numerator=numerator,
+        denominator=denominator,
+        status="",
+        source=source or "; ".join(dict.fromkeys(s.source for s in rows if s.source)),
+    )
 
 
 def _frame(rows: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=COLUMNS)
-
-
-def _float(amount: Decimal | None) -> float:
-    return float("nan") if amount is None else float(amount)
 
 
 def _decimals_of(values: Iterable[float]) -> int:

@@ -36,12 +36,7 @@ def amount(value: Decimal | None, indicator) -> str:
     """A value with its unit as a paper prints it: 63.28%, £7,368, 1,588."""
     if value is None:
         return _("no figure")
-    text = number(value, indicator.decimals)
-    if indicator.unit == "percent":
-        return f"{text}%"
-    if indicator.unit == "gbp":
-        return f"£{text}"
-    return text
+    return derive.as_printed(value, indicator.unit, indicator.decimals)
 
 
 # The sparkline's drawing box, in SVG units (CSS sizes it).

@@ -3,8 +3,6 @@ builder's exports and report packs share."""
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -59,23 +57,13 @@ def pdf_bytes(paper: dict[str, Any]) -> bytes:
 
 
 def write(paper: dict[str, Any], fmt: str, out: Path) -> None:
-    """Render first, then write through a temporary file renamed into place: a failure
-    (no Chromium, a bad figure) leaves no file, never half of one."""
+    """Render first, then write atomically (reports.pdf.write_atomically): a failure (no
+    Chromium, a bad figure) leaves no file, never half of one."""
     from reports.errors import ReportError
+    from reports.pdf import write_atomically
 
     try:
         data = html_bytes(paper) if fmt == "html" else pdf_bytes(paper)
     except ReportError as exc:
         raise BuildError(str(exc)) from exc
-    out.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".part")
-    try:
-        with os.fdopen(handle, "wb") as f:
-            f.write(data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes it private; a paper is not
-        os.replace(temporary, out)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_atomically(data, out)

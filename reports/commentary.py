@@ -16,13 +16,7 @@ from indicators import derive
 def _figure(value: float | None, info: dict[str, Any]) -> str:
     if value is None:
         return _("no figure")
-    amount = derive.round_half_up(Decimal(repr(value)), info["decimals"])
-    text = f"{amount:,.{info['decimals']}f}"
-    if info["unit"] == "percent":
-        return f"{text}%"
-    if info["unit"] == "gbp":
-        return f"£{text}"
-    return text
+    return derive.as_printed(Decimal(repr(value)), info["unit"], info["decimals"])
 
 
 def _points(info: dict[str, Any]) -> str:

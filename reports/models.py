@@ -35,15 +35,6 @@ class ReportTemplate(models.TextChoices):
     BLANK = "blank", _("Blank paper")
 
 
-class ReportQuerySet(models.QuerySet):
-    def latest_versions(self):
-        """The newest version of each paper."""
-        newer = Report.objects.filter(
-            slug=models.OuterRef("slug"), version__gt=models.OuterRef("version")
-        )
-        return self.exclude(models.Exists(newer))
-
-
 class Report(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -91,7 +82,6 @@ class Report(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords()
-    objects = ReportQuerySet.as_manager()
 
     class Meta:
         ordering = ["-meeting_date", "slug", "-version"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import pandas as pd
@@ -19,14 +20,17 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from audits.models import AuditedCase, CaseAudit, Recommendation
-from indicators import frames
+from audits import derive as audits_derive
+from audits.dashboard import audit_figures
+from audits.models import Recommendation
+from indicators import codes, derive, frames
 from indicators.models import Indicator, Observation, PeriodKind
 from reports import commentary
 from reports.models import BlockType
 from reports.spec import BlockSpec, PaperSpec
 from workforce import derive as workforce_derive
-from workforce.models import PostCost, WorkforceSnapshot
+from workforce.frames import counted_snapshots, fte_text, post_costs
+from workforce.models import WorkforceSnapshot
 
 PAPER_FORMAT = 1  # bump when the shape below changes; old frozen papers say which they are
 CP_REGISTER = "children_on_cp_register"
@@ -87,7 +91,7 @@ def _block(block: BlockSpec, spec: PaperSpec, include_provisional: bool) -> dict
     elif block.kind == BlockType.WORKFORCE_TABLE:
         data.update(_workforce(spec, block.settings.get("as_at")))
     elif block.kind == BlockType.POST_COST_TABLE:
-        data.update(_post_costs(spec))
+        data.update(_post_costs(spec, include_provisional))
     elif block.kind == BlockType.AUDIT_SUMMARY:
         data.update(_audits(spec, recommendations=False))
     elif block.kind == BlockType.RECOMMENDATIONS:
@@ -147,29 +151,18 @@ def _indicator_data(block: BlockSpec, spec: PaperSpec, include_provisional: bool
     }
 
 
-def _period_label(spec) -> str:
-    from indicators.codes import period_label
-
-    return period_label(spec.kind, spec.code, spec.start, spec.end)
+def _period_label(spec: codes.PeriodSpec) -> str:
+    return codes.period_label(spec.kind, spec.code, spec.start, spec.end)
 
 
 def _rank(spec: PaperSpec, indicator: Indicator, frame: pd.DataFrame) -> dict | None:
-    from indicators.models import Period
-
-    code = frames.latest_period(frame, spec.authority)
-    if code is None:
-        return None
-    period = Period.objects.filter(code=code).first()
-    if period is None:
-        return None
-    councils = frames.councils_frame(indicator, period, spec.authority.nation)
-    own = councils.loc[councils["slug"] == spec.authority.slug, "rank"]
-    if own.empty or pd.isna(own.iloc[0]) or len(councils) < 2:
+    found = frames.standing(spec.authority, indicator, frame)
+    if found is None or found.rank is None:
         return None
     return {
-        "position": int(own.iloc[0]),
-        "of": int(councils["rank"].notna().sum()),
-        "period": period.label,
+        "position": found.rank,
+        "of": found.ranked,
+        "period": found.period.label,
         "nation": str(spec.authority.get_nation_display()),
     }
 
@@ -200,33 +193,35 @@ def records_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
     return frame
 
 
-def _money(amount: Decimal) -> str:
-    return f"£{amount:,.0f}"
-
-
 def _workforce(spec: PaperSpec, as_at: str | None) -> dict:
+    """The staffing rows at a date (the latest unless given), counted as the workforce
+    dashboard counts them: a role's whole-service row rather than its teams' where it has
+    one, vacancies as reported before establishment less filled."""
     snapshots = WorkforceSnapshot.objects.filter(authority=spec.authority).select_related(
         "team", "role"
     )
-    if as_at:
-        snapshots = snapshots.filter(as_at=as_at)
-    else:
-        last = snapshots.order_by("-as_at").values_list("as_at", flat=True).first()
-        snapshots = snapshots.filter(as_at=last) if last else snapshots.none()
+    date = (
+        dt.date.fromisoformat(str(as_at))
+        if as_at
+        else snapshots.order_by("-as_at").values_list("as_at", flat=True).first()
+    )
     rows = []
-    date = None
-    for s in snapshots.order_by("team__name", "role__name"):
-        date = s.as_at
-        rate = workforce_derive.vacancy_rate(s.establishment_fte, s.filled_fte)
+    for s in counted_snapshots(snapshots.filter(as_at=date).order_by("team__name", "role__name")):
+        vacant = workforce_derive.reported_vacancies(
+            s.establishment_fte, s.filled_fte, s.vacancies_fte
+        )
+        rate = workforce_derive.vacancy_rate(s.establishment_fte, s.filled_fte, vacant=vacant)
         rows.append(
             [
                 s.team.name if s.team else _("Whole service"),
                 s.role.name,
-                _fte(s.establishment_fte),
-                _fte(s.filled_fte),
-                _fte(s.vacancies_fte),
+                *(_fte(a) for a in (s.establishment_fte, s.filled_fte, vacant)),
                 "" if rate is None else f"{rate}%",
-                _fte(s.agency_fte),
+                _fte(
+                    workforce_derive.agency_fte(
+                        s.agency_fte, s.filled_fte, agency_role=s.role.agency
+                    )
+                ),
             ]
         )
     return {
@@ -247,60 +242,71 @@ def _workforce(spec: PaperSpec, as_at: str | None) -> dict:
 
 
 def _fte(amount: Decimal | None) -> str:
-    if amount is None:
-        return ""
-    return f"{amount.normalize():f}"
+    return "" if amount is None else fte_text(amount)
 
 
-def _post_costs(spec: PaperSpec) -> dict:
-    posts = list(
-        PostCost.objects.filter(authority=spec.authority)
-        .select_related("role")
-        .order_by("-financial_year", "salary")
+def _post_costs(spec: PaperSpec, include_provisional: bool) -> dict:
+    """The newest year's post costs and the cost of converting its unqualified post, as the
+    workforce dashboard computes it, with the paper's printed figure where one was stored."""
+    lines, conversions, _unmatched = post_costs(
+        spec.authority, include_provisional=include_provisional
     )
-    if posts:
-        year = posts[0].financial_year
-        posts = [p for p in posts if p.financial_year == year]
-    rows = [
-        [
-            p.post_title,
-            p.grade,
-            _money(p.salary),
-            _money(p.employer_ni),
-            _money(p.superannuation),
-            _money(workforce_derive.total_cost(p)),
-        ]
-        for p in posts
-    ]
-    variance = None
-    if len(posts) == 2:
-        variance = _money(workforce_derive.cost_variance(posts[0], posts[1]))
+    year = max((line.post.financial_year for line in lines), default=None)
+    lines = [line for line in lines if line.post.financial_year == year]
+    money = partial(derive.as_printed, unit="gbp", decimals=0)
+    variances = []
+    for conversion in conversions:
+        if conversion.current.post.financial_year != year:
+            continue
+        text = _("Converting %(current)s to %(proposed)s: %(variance)s") % {
+            "current": conversion.current.post.post_title,
+            "proposed": conversion.proposed.post.post_title,
+            "variance": money(conversion.variance),
+        }
+        if conversion.printed_differs:
+            text += " " + _("(the paper printed %(printed)s)") % {
+                "printed": money(conversion.printed.value)  # type: ignore[union-attr]
+            }
+        variances.append(text)
     return {
         "caption": _("Yearly cost of a post"),
         "columns": [_("Post title"), _("Grade"), _("Salary"), _("NI"), _("Super"), _("Total")],
-        "rows": rows,
-        "variance": variance,
+        "rows": [
+            [
+                line.post.post_title,
+                line.post.grade,
+                *(
+                    money(a)
+                    for a in (line.post.salary, line.post.employer_ni, line.post.superannuation)
+                ),
+                money(line.total),
+            ]
+            for line in lines
+        ],
+        "notes": variances,
     }
 
 
 def _audits(spec: PaperSpec, *, recommendations: bool) -> dict:
-    audits = list(
-        CaseAudit.objects.filter(authority=spec.authority).order_by("-audit_date", "title")
-    )
+    """Grades per audit as the audit dashboard counts them; or the recommendations with
+    their progress, overdue at the day the paper is built."""
+    today = timezone.localdate()
     if recommendations:
-        today = timezone.localdate()
         rows = []
-        for rec in Recommendation.objects.filter(audit__in=audits).select_related("audit"):
-            overdue = (
-                rec.status != Recommendation.Status.DONE and rec.due_date and rec.due_date < today
-            )
+        for rec in Recommendation.objects.filter(audit__authority=spec.authority).select_related(
+            "audit"
+        ):
+            state = audits_derive.recommendation_state(rec.status, rec.due_date, today)
+            status = str(rec.get_status_display())
+            if state == audits_derive.RecommendationState.OVERDUE:
+                status += f" ({_('overdue')})"
             rows.append(
                 [
                     str(rec.number),
                     rec.action,
                     rec.owner,
                     rec.due_date.strftime("%d/%m/%Y") if rec.due_date else "",
-                    str(rec.get_status_display()) + (f" ({_('overdue')})" if overdue else ""),
+                    status,
                 ]
             )
         return {
@@ -308,25 +314,16 @@ def _audits(spec: PaperSpec, *, recommendations: bool) -> dict:
             "columns": [_("No."), _("Action"), _("Owner"), _("Due"), _("Status")],
             "rows": rows,
         }
-    counts: dict[int, dict[str, int]] = {}
-    for audit_id, grade in AuditedCase.objects.filter(audit__in=audits).values_list(
-        "audit_id", "grade"
-    ):
-        key = grade or "not graded"
-        counts.setdefault(audit_id, {})
-        counts[audit_id][key] = counts[audit_id].get(key, 0) + 1
-    grades = sorted({g for c in counts.values() for g in c})
+    audits = audit_figures(spec.authority, today)
+    shown = [o for o in audits_derive.CaseOutcome if any(a.outcomes[o] for a in audits)]
     return {
         "caption": _("Case audits: cases by grade"),
-        "columns": [_("Audit"), *[g.replace("_", " ").capitalize() for g in grades], _("Cases")],
-        "rows": [
-            [
-                a.title,
-                *[str(counts.get(a.pk, {}).get(g, 0)) for g in grades],
-                str(sum(counts.get(a.pk, {}).values())),
-            ]
-            for a in audits
+        "columns": [
+            _("Audit"),
+            *(str(audits_derive.OUTCOME_LABELS[o]) for o in shown),
+            _("Cases"),
         ],
+        "rows": [[a.title, *(str(a.outcomes[o]) for o in shown), str(a.cases)] for a in audits],
     }
 
 
@@ -345,20 +342,12 @@ def _cp_register(block: BlockSpec, spec: PaperSpec, include_provisional: bool) -
         year = block.periods[0]
         current = [d for d in dates if year.start <= d <= year.end]
     else:
-        current = [d for d in dates if dates and d > _year_before(dates[-1])]
+        current = [d for d in dates if d > _year_before(dates[-1])] if dates else []
     rows = []
     for day in current:
-        last = by_date.get(_year_before(day))
-        now = by_date[day]
-        variance = None if now is None or last is None else now - last
-        rows.append(
-            [
-                day.strftime("%d/%m/%Y"),
-                _count(now),
-                _count(last),
-                "" if variance is None else f"{variance:+,.0f}".replace("+", ""),
-            ]
-        )
+        now, last = by_date[day], by_date.get(_year_before(day))
+        difference = "" if now is None or last is None else f"{now - last:,.0f}"
+        rows.append([day.strftime("%d/%m/%Y"), _count(now), _count(last), difference])
     return {
         "caption": _("Children on the child protection register: this year against last"),
         "columns": [_("Date"), _("This year"), _("A year earlier"), _("Difference")],

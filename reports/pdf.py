@@ -39,14 +39,19 @@ def html_to_pdf(html: str, *, base_url: str | None = None) -> bytes:
 
 
 def write_pdf_atomically(html: str, out_path: str | Path, base_url: str | None = None) -> None:
-    """Render to a temporary file beside `out_path` and rename it into place only once the
-    PDF is complete: a failure leaves no file (and an older file at `out_path` untouched)."""
-    out = Path(out_path)
+    """The PDF written only once it is complete: a failure leaves no file (and an older
+    file at `out_path` untouched)."""
+    write_atomically(html_to_pdf(html, base_url=base_url), Path(out_path))
+
+
+def write_atomically(data: bytes, out: Path) -> None:
+    """Write through a temporary file beside `out`, renamed into place when complete, so a
+    reader never sees half a paper and a failure leaves no file."""
     out.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".part")
     try:
         with os.fdopen(handle, "wb") as f:
-            f.write(html_to_pdf(html, base_url=base_url))
+            f.write(data)
         # mkstemp makes the file private to its owner; a paper is an ordinary file.
         umask = os.umask(0)
         os.umask(umask)

@@ -198,12 +198,12 @@ def _block(raw: Any, where: str, errors: list[str]) -> BlockSpec | None:
         )
         return None
     block = BlockSpec(kind=kind)
-    wanted = list(raw.get("indicators", []) or [])
-    if raw.get("indicator"):
-        wanted.insert(0, raw["indicator"])
+    wanted = raw.get("indicators", []) or []
     if not isinstance(wanted, list) or not all(isinstance(c, str) for c in wanted):
         errors.append(f"{where}.indicators: expected a list of indicator codes")
         wanted = []
+    if isinstance(raw.get("indicator"), str) and raw["indicator"]:
+        wanted = [raw["indicator"], *wanted]
     for code in dict.fromkeys(wanted):
         indicator = find_indicator(code)
         if indicator is None:

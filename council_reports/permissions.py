@@ -66,3 +66,17 @@ def council_for(user, slug: str, *, edit: bool):
     if not allowed(user, authority):
         raise PermissionDenied
     return authority
+
+
+def can_author(user) -> bool:
+    """Authors compose, export and publish committee papers for any council (they write
+    for the committees of every council the service reports on); administrators too."""
+    return bool(user.is_authenticated and (is_admin(user) or user.role == Role.AUTHOR))
+
+
+def can_read_report(user, report) -> bool:
+    """A published paper is a public committee document: everyone signed in reads it. A
+    draft is the authors' working copy."""
+    if not user.is_authenticated:
+        return False
+    return report.is_published or can_author(user)

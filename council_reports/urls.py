@@ -22,4 +22,5 @@ urlpatterns = [
     path("imports/", include("indicators.import_urls")),
     path("councils/<slug:council>/indicators/", include("indicators.indicator_urls")),
     path("councils/", include("indicators.council_urls")),
+    path("reports/", include("reports.urls")),
 ]

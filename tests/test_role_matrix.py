@@ -121,6 +121,9 @@ EXPECTED: dict[str, dict[str, object]] = {
     "councils:overview": EVERYONE,
     # An indicator page: published figures for everyone signed in, as the overview.
     "indicators:indicator": EVERYONE,
+    # Committee papers: everyone signed in sees the list (published papers; authors and
+    # admins their drafts too).
+    "reports:list": EVERYONE,
 }
 
 # Patterns the table may name before they exist (being added concurrently).

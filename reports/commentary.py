@@ -59,15 +59,18 @@ def generate(data: dict[str, Any], council: str) -> str:
             derive.Direction.INCREASING: _("an increase"),
             derive.Direction.DECREASING: _("a decrease"),
         }
-        sentences.append(
-            _("That is %(direction)s on %(value)s in %(period)s (%(polarity)s).")
-            % {
-                "direction": words.get(direction, _("no change")),
-                "value": _figure(previous["value"], info),
-                "period": previous["period_label"],
-                "polarity": info["polarity_label"].lower(),
-            }
-        )
+        said = {
+            "direction": words.get(direction, _("no change")),
+            "value": _figure(previous["value"], info),
+            "period": previous["period_label"],
+            "polarity": info["polarity_label"].lower(),
+        }
+        if info["polarity"] == "neither":  # a count that is neither better nor worse higher
+            sentences.append(_("That is %(direction)s on %(value)s in %(period)s.") % said)
+        else:
+            sentences.append(
+                _("That is %(direction)s on %(value)s in %(period)s (%(polarity)s).") % said
+            )
         first = present[0]
         if first is not previous:
             change = derive.round_half_up(value, decimals) - derive.round_half_up(

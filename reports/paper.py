@@ -123,7 +123,7 @@ def indicator_info(indicator: Indicator) -> dict[str, Any]:
 
 
 def _indicator_data(block: BlockSpec, spec: PaperSpec, include_provisional: bool) -> dict:
-    kind = block.periods[0].kind if block.periods else PeriodKind.YEAR
+    kind = block.periods[0].kind if block.periods else _kind_shown(block, spec, include_provisional)
     wanted = [p.code for p in block.periods]
     indicators, frames_by_code, ranks = [], {}, {}
     for indicator in block.indicators:
@@ -149,6 +149,17 @@ def _indicator_data(block: BlockSpec, spec: PaperSpec, include_provisional: bool
         "missing_periods": [labels[c] for c in wanted if c not in shown],
         "ranks": ranks,
     }
+
+
+def _kind_shown(block: BlockSpec, spec: PaperSpec, include_provisional: bool) -> str:
+    """With no periods chosen, every period of the kind the council has figures of the
+    first indicator for: years where it has them, else quarters, months or dates."""
+    if not block.indicators:
+        return PeriodKind.YEAR
+    kinds = frames.period_kinds(
+        spec.authority, block.indicators[0], include_provisional=include_provisional
+    )
+    return kinds[0] if kinds else PeriodKind.YEAR
 
 
 def _period_label(spec: codes.PeriodSpec) -> str:

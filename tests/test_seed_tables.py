@@ -145,7 +145,7 @@ SEEDS_001_TO_004: list[tuple[str, str, str, str]] = [
     # 001 Caerphilly, October 2012
     ("Caerphilly", "referrals", "2011-01", "194"),
     ("Caerphilly", "referrals", "2011-03", "331"),
-    ("Caerphilly", "referrals", "2011-12", "180"),
+    ("Caerphilly", "referrals", "Dec 2011", "180"),  # a month: "2011-12" is a year
     ("Caerphilly", "referrals", "2012-01", "286"),
     ("Caerphilly", "children_on_cp_register", "2011-11", "288"),
     ("Caerphilly", "children_on_cp_register", "2012-08", "219"),

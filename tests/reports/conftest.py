@@ -3,12 +3,14 @@ it on, with the print stylesheet inlined as reports.render does."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.core.management import call_command
 
 from indicators import charts
 from indicators.frames import COLUMNS
@@ -91,3 +93,9 @@ def paper(*sections: str, title: str = "Children's services performance indicato
 <p class="paper-cover__date">29 June 2015</p>
 <h1 class="paper-title">{title}</h1></header>
 <main>{body}</main></body></html>"""
+
+
+@pytest.fixture
+def demo(db):
+    """The demo data: seed 000's Rhondda Cynon Taf, seed 001's Caerphilly and the others."""
+    call_command("load_demo", verbosity=0, stdout=io.StringIO())

@@ -16,11 +16,6 @@ from django.core.management.base import CommandError
 SEED_000 = Path(settings.BASE_DIR) / "fixtures" / "reports" / "seed000.json"
 
 
-@pytest.fixture
-def demo(db):
-    call_command("load_demo", verbosity=0, stdout=io.StringIO())
-
-
 def build(spec, tmp_path, fmt="html") -> str:
     path = tmp_path / "spec.json"
     path.write_text(json.dumps(spec), encoding="utf-8")

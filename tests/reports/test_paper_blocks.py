@@ -6,18 +6,12 @@ from __future__ import annotations
 import io
 import re
 
-import pytest
 from django.core.management import call_command
 
 from indicators.models import Observation
 from reports.building import paper_from_spec, paper_of, paper_of_saved
 from reports.models import Block, BlockType, Report, Section
 from reports.render import render_paper
-
-
-@pytest.fixture
-def demo(db):
-    call_command("load_demo", verbosity=0, stdout=io.StringIO())
 
 
 def text_of(html: str) -> str:

@@ -1,0 +1,460 @@
+"""The paper builder in the browser's terms (requests and pages): starting from a template,
+sections and blocks added, moved, edited and removed, commentary edits kept and marked,
+bad input named and refused, publishing freezing the figures, a new version and the
+figures that changed, exports from the app."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.urls import reverse
+
+from council_reports.accounts import provision_user
+from indicators.models import Authority, Observation
+from reports.models import Block, Report, Section
+
+SEED_000 = json.loads(Path(settings.BASE_DIR, "fixtures", "reports", "seed000.json").read_text())
+PASSWORD = "correct horse battery staple 42"
+YEARS = ["2010-11", "2011-12", "2012-13", "2013-14", "2014-15"]
+
+
+def text_of(html: str) -> str:
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+@pytest.fixture
+def author(demo):
+    user = provision_user("paper.author", "author", [], PASSWORD)[0]
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def client_for(role: str, councils=()) -> Client:
+    user = provision_user(f"paper.{role}", role, list(councils), PASSWORD)[0]
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def start(client, template="performance", council="Rhondda Cynon Taf", **extra) -> Report:
+    response = client.post(
+        reverse("reports:new"),
+        {
+            "template": template,
+            "authority": Authority.objects.get(name=council).pk,
+            "title": "Children's services performance indicators",
+            "committee": "Corporate Parenting Board",
+            "meeting_date_day": "29",
+            "meeting_date_month": "6",
+            "meeting_date_year": "2015",
+            "agenda_item": "7",
+            **extra,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return Report.objects.get(slug=response["Location"].split("/")[2])
+
+
+def url(name: str, report: Report, **kwargs) -> str:
+    return reverse(f"reports:{name}", kwargs={"slug": report.slug, "version": 1, **kwargs})
+
+
+def preview_text(client, report: Report) -> str:
+    response = client.get(url("preview", report) if report.version == 1 else _v(report))
+    assert response.status_code == 200
+    return text_of(response.content.decode())
+
+
+def _v(report: Report) -> str:
+    return reverse("reports:preview", kwargs={"slug": report.slug, "version": report.version})
+
+
+def block_post(block: Block, **fields) -> dict:
+    return {f"block-{block.pk}-{name}": value for name, value in fields.items()}
+
+
+# ---------------------------------------------------------------------------------------
+# Starting a paper
+
+
+def test_the_performance_template_is_seed_000s_structure_with_the_councils_latest_years(author):
+    report = start(author)
+
+    headings = list(report.sections.values_list("heading", flat=True))
+    assert headings == [s["heading"] for s in SEED_000["sections"]]
+    table = Block.objects.filter(section__report=report, kind="indicator_table").first()
+    assert table.settings["indicators"] == ["SCC/013ai", "SCC/013bi", "children_on_cp_register"]
+    assert table.settings["periods"] == YEARS  # the latest five years RCT has figures for
+    assert report.comparators == ["wales-average"]  # RCT has no targets in the demo data
+    text = preview_text(author, report)
+    assert "2014/15 63.28 96.00 36.49 4.00 621" in text  # seed 000's LAC table, as printed
+    assert "1. Purpose of the report" in text
+
+
+def test_the_casework_template_is_seed_001s_structure_with_caerphillys_months(author):
+    report = start(author, template="casework", council="Caerphilly", title="Casework update")
+
+    headings = list(report.sections.values_list("heading", flat=True))
+    assert headings[:4] == ["Purpose of report", "Summary", "Links to strategy", "Staffing"]
+    assert headings[-1] == "Recommendations"
+    chart = Block.objects.get(section__report=report, kind="indicator_chart", position=1,
+                              section__heading="Caseloads")  # fmt: skip
+    assert chart.settings["periods"] == ["2011-01", "2011-03", "Dec 2011", "2012-01"]
+    assert "Caerphilly's figure was 286 in Jan 2012" in preview_text(author, report)
+
+
+def test_a_paper_without_title_or_council_is_refused_naming_each_field(author):
+    response = author.post(reverse("reports:new"), {"template": "performance", "committee": ""})
+
+    page = response.content.decode()
+    assert response.status_code == 200 and "There is a problem" in page
+    assert 'href="#id_title"' in page and "Enter title" in page
+    assert 'href="#id_authority"' in page and "Select council" in page
+    assert 'href="#id_committee"' in page
+    assert not Report.objects.exists()
+
+
+@pytest.mark.parametrize("role", ["officer", "member", "approver"])
+def test_only_authors_and_administrators_start_papers(demo, role):
+    client = client_for(role, ["Rhondda Cynon Taf"] if role != "member" else [])
+    response = client.post(reverse("reports:new"), {"template": "blank", "title": "x"})
+    assert response.status_code == 403
+    assert not Report.objects.exists()
+
+
+# ---------------------------------------------------------------------------------------
+# Sections and blocks
+
+
+@pytest.fixture
+def blank(author) -> Report:
+    return start(author, template="blank", title="Looked after children")
+
+
+def add_section(client, report, heading) -> Section:
+    client.post(url("add_section", report), {"heading": heading})
+    return report.sections.get(heading=heading)
+
+
+def add_block(client, report, section, kind) -> Block:
+    response = client.post(url("add_block", report, section=section.pk), {"kind": kind})
+    assert response.status_code == 302
+    return section.blocks.order_by("-position").first()
+
+
+def test_an_author_composes_sections_with_a_table_a_chart_and_commentary(author, blank):
+    first = add_section(author, blank, "Purpose")
+    author.post(
+        url("section", blank, section=first.pk),
+        {f"s{first.pk}-heading": "Purpose", f"s{first.pk}-text": "To inform **members**."},
+    )
+    second = add_section(author, blank, "Looked after children")
+    table = add_block(author, blank, second, "indicator_table")
+    response = author.post(
+        url("block", blank, block=table.pk),
+        block_post(
+            table,
+            indicators=["SCC/013aii", "SCC/013bii"],
+            periods=", ".join(YEARS),
+            caption="LAC allocations",
+        ),  # fmt: skip
+    )
+    assert response.status_code == 302 and response["Location"].endswith(f"#block-{table.pk}")
+    chart = add_block(author, blank, second, "indicator_chart")
+    commentary = add_block(author, blank, second, "commentary")
+
+    # New blocks take the indicators and periods of the block above them.
+    chart.refresh_from_db()
+    commentary.refresh_from_db()
+    assert chart.settings == {"indicators": ["SCC/013aii", "SCC/013bii"], "periods": YEARS}
+    assert commentary.settings == {"indicator": "SCC/013aii", "periods": YEARS}
+    text = preview_text(author, blank)
+    assert "1. Purpose To inform members ." in text
+    assert "2. Looked after children" in text
+    assert "LAC allocations" in text and "2014/15 63.28 96.00 36.49 4.00" in text
+    assert "Rhondda Cynon Taf's figure was 63.28% in 2014/15" in text
+    # The builder shows the generated commentary in its box, ready to edit.
+    page = author.get(url("paper", blank)).content.decode()
+    assert "Rhondda Cynon Taf&#x27;s figure was 63.28% in 2014/15" in page
+
+
+def test_an_edited_commentary_is_kept_and_marked_and_can_be_generated_again(author, blank):
+    section = add_section(author, blank, "Looked after children")
+    add_block(author, blank, section, "indicator_table")
+    commentary = add_block(author, blank, section, "commentary")
+    author.post(
+        url("block", blank, block=commentary.pk),
+        block_post(commentary, indicator="SCC/013aii", periods=", ".join(YEARS)),
+    )
+    generated = Block.objects.get(pk=commentary.pk)
+    assert (generated.text, generated.edited) == ("", False)  # unchanged: still generated
+
+    edit = "Allocation to qualified social workers fell to 63.28% in 2014/15."
+    author.post(
+        url("block", blank, block=commentary.pk),
+        block_post(commentary, indicator="SCC/013aii", periods=", ".join(YEARS), text=edit),
+    )
+    commentary.refresh_from_db()
+    assert (commentary.text, commentary.edited) == (edit, True)
+    assert edit in preview_text(author, blank)
+    page = author.get(url("paper", blank)).content.decode()
+    assert "data-edited" in page and edit in page
+    assert commentary.history.count() >= 3  # every save kept
+
+    author.post(
+        url("block", blank, block=commentary.pk),
+        block_post(
+            commentary, indicator="SCC/013aii", periods=", ".join(YEARS), text=edit, regenerate="on"
+        ),  # fmt: skip
+    )
+    commentary.refresh_from_db()
+    assert (commentary.text, commentary.edited) == ("", False)
+    assert "Rhondda Cynon Taf's figure was 63.28% in 2014/15" in preview_text(author, blank)
+
+
+def test_autosave_answers_json_with_the_edited_flag(author, blank):
+    section = add_section(author, blank, "LAC")
+    add_block(author, blank, section, "indicator_table")
+    commentary = add_block(author, blank, section, "commentary")
+    response = author.post(
+        url("block", blank, block=commentary.pk),
+        block_post(commentary, indicator="SCC/013aii", periods="2014-15", text="Mine."),
+        HTTP_ACCEPT="application/json",
+    )
+    assert response.json() == {"saved": True, "edited": True}
+    response = author.post(
+        url("block", blank, block=commentary.pk),
+        block_post(commentary, indicator="SCC/013aii", periods="2014-15, 2015-166"),
+        HTTP_ACCEPT="application/json",
+    )
+    assert response.status_code == 400 and not response.json()["saved"]
+    assert "2015-166" in json.dumps(response.json()["errors"])
+
+
+def test_bad_periods_are_named_and_change_nothing(author, blank):
+    section = add_section(author, blank, "LAC")
+    table = add_block(author, blank, section, "indicator_table")
+    before = (table.settings, table.history.count())
+
+    response = author.post(
+        url("block", blank, block=table.pk),
+        block_post(table, indicators=["SCC/013aii"], periods="2014-15, sometime"),
+    )
+    page = response.content.decode()
+    assert response.status_code == 200 and "There is a problem" in page
+    assert f'href="#id_block-{table.pk}-periods"' in page and "&#x27;sometime&#x27;" in page
+    table.refresh_from_db()
+    assert (table.settings, table.history.count()) == before
+
+    response = author.post(
+        url("block", blank, block=table.pk),
+        block_post(table, indicators=["SCC/013aii"], periods="2014-15, 2014-15 Q1"),
+    )
+    assert "all years, all quarters" in response.content.decode()
+    response = author.post(
+        url("block", blank, block=table.pk), block_post(table, indicators=[], periods="2014-15")
+    )
+    assert "Enter indicators" in response.content.decode() or "Select" in response.content.decode()
+    table.refresh_from_db()
+    assert table.settings == before[0]
+
+
+def test_a_period_without_figures_is_said_so_in_the_table(author, blank):
+    section = add_section(author, blank, "LAC")
+    table = add_block(author, blank, section, "indicator_table")
+    author.post(
+        url("block", blank, block=table.pk),
+        block_post(table, indicators=["SCC/013aii"], periods="2014-15, 2019-20"),
+    )
+    text = preview_text(author, blank)
+    assert "2019/20 no data" in text and "No data for 2019/20." in text
+
+
+def test_a_free_table_with_a_short_row_is_refused_naming_the_row(author, blank):
+    section = add_section(author, blank, "Teams")
+    free = add_block(author, blank, section, "free_table")
+    response = author.post(
+        url("block", blank, block=free.pk),
+        block_post(free, caption="Teams", columns="Team | Posts", rows="East | 12\nWest"),
+    )
+    assert "Row 2 has 1 cells for 2 columns" in response.content.decode()
+    author.post(
+        url("block", blank, block=free.pk),
+        block_post(free, caption="Teams", columns="Team | Posts", rows="East | 12\nWest | 9"),
+    )
+    assert "Teams Team Posts East 12 West 9" in preview_text(author, blank)
+
+
+def test_sections_and_blocks_move_and_are_removed(author, blank):
+    one, two, three = (add_section(author, blank, h) for h in ("One", "Two", "Three"))
+    author.post(url("move_section", blank, section=three.pk), {"direction": "up"})
+    author.post(url("move_section", blank, section=one.pk), {"direction": "up"})  # already first
+    assert list(blank.sections.values_list("heading", flat=True)) == ["One", "Three", "Two"]
+
+    response = author.post(url("remove_section", blank, section=three.pk))  # no confirmation
+    assert response.status_code == 400 and blank.sections.count() == 3
+    author.post(url("remove_section", blank, section=three.pk), {"confirm": "remove"})
+    assert list(blank.sections.values_list("heading", "position")) == [("One", 1), ("Two", 2)]
+
+    table = add_block(author, blank, two, "indicator_table")
+    chart = add_block(author, blank, two, "indicator_chart")
+    author.post(url("move_block", blank, block=chart.pk), {"direction": "up"})
+    assert list(two.blocks.values_list("kind", flat=True)) == ["indicator_chart", "indicator_table"]
+    author.post(url("remove_block", blank, block=chart.pk), {"confirm": "remove"})
+    assert list(two.blocks.values_list("pk", "position")) == [(table.pk, 1)]
+    assert "2. Two" in preview_text(author, blank)
+
+
+def test_another_papers_section_or_block_is_never_reached(author, blank):
+    other = start(author, template="blank", title="Another paper")
+    theirs = add_section(author, other, "Theirs")
+    block = add_block(author, other, theirs, "indicator_table")
+    before = (theirs.heading, block.settings)
+
+    for path, data in [
+        (url("section", blank, section=theirs.pk), {f"s{theirs.pk}-heading": "Mine"}),
+        (url("remove_section", blank, section=theirs.pk), {"confirm": "remove"}),
+        (url("add_block", blank, section=theirs.pk), {"kind": "commentary"}),
+        (url("block", blank, block=block.pk), block_post(block, periods="2014-15")),
+        (url("remove_block", blank, block=block.pk), {"confirm": "remove"}),
+    ]:
+        assert author.post(path, data).status_code == 404, path
+    theirs.refresh_from_db()
+    block.refresh_from_db()
+    assert (theirs.heading, block.settings) == before and theirs.blocks.count() == 1
+
+
+# ---------------------------------------------------------------------------------------
+# Publishing, versions and exports
+
+
+def lac_2014_15() -> Observation:
+    return Observation.objects.get(
+        authority__name="Rhondda Cynon Taf", indicator__code="SCC/013aii", period__code="2014-15"
+    )
+
+
+def publish(client, report: Report) -> None:
+    page = client.get(url("publish", report) if report.version == 1 else
+                      reverse("reports:publish", kwargs={"slug": report.slug,
+                                                         "version": report.version}))  # fmt: skip
+    seen = re.search(r'name="seen" value="([^"]+)"', page.content.decode()).group(1)
+    response = client.post(page.wsgi_request.path, {"seen": seen})
+    assert response.status_code == 302, response.content.decode()[:1500]
+
+
+def test_a_published_paper_keeps_its_figures_and_a_new_version_shows_the_correction(author):
+    report = start(author)
+    publish(author, report)
+    report.refresh_from_db()
+    assert report.is_published and report.frozen["status"] == "published"
+
+    # An officer corrects the figure the paper printed.
+    corrected = lac_2014_15()
+    corrected.value = Decimal("65.00")
+    corrected.save()
+
+    assert "2014/15 63.28 96.00" in preview_text(author, report)
+    exported = author.get(url("export_html", report))
+    assert exported["Content-Disposition"].endswith(f'"{report.slug}-v1.html"')
+    assert "2014/15 63.28 96.00" in text_of(exported.content.decode())
+    # The published paper cannot be edited.
+    section = report.sections.first()
+    response = author.post(url("section", report, section=section.pk), {})
+    assert response.status_code == 403
+
+    response = author.post(url("new_version", report))
+    draft = Report.objects.get(slug=report.slug, version=2)
+    assert response["Location"] == reverse(
+        "reports:paper", kwargs={"slug": report.slug, "version": 2}
+    )
+    assert draft.previous == report and not draft.is_published
+    assert draft.sections.count() == report.sections.count()
+    assert "2014/15 65.00 96.00" in preview_text(author, draft)
+    # Drafting again goes to the same draft rather than making a third version.
+    author.post(url("new_version", report))
+    assert Report.objects.filter(slug=report.slug).count() == 2
+
+    changes = author.get(
+        reverse("reports:changes", kwargs={"slug": report.slug, "version": 2})
+    ).content.decode()
+    rows = re.findall(r"<tr><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td>\s*<td[^>]*>(.*?)</td>"
+                      r"<td[^>]*>(.*?)</td></tr>", changes)  # fmt: skip
+    assert (
+        "SCC/013aii Looked after children&#x27;s cases with an allocated social worker",
+        "Rhondda Cynon Taf",
+        "2014/15",
+        "63.28",
+        "65.00",
+    ) in rows
+    assert "1 figure differs" in changes
+
+
+def test_publishing_a_paper_changed_since_the_confirmation_page_is_refused(author, blank):
+    page = author.get(url("publish", blank)).content.decode()
+    seen = re.search(r'name="seen" value="([^"]+)"', page).group(1)
+    add_section(author, blank, "Added after the author looked")
+
+    response = author.post(url("publish", blank), {"seen": seen})
+    assert response.status_code == 409
+    assert "The paper changed after you opened this page" in response.content.decode()
+    blank.refresh_from_db()
+    assert not blank.is_published and blank.frozen is None
+
+
+def test_members_read_published_papers_only(author, blank):
+    member = client_for("member")
+    assert member.get(url("paper", blank)).status_code == 403
+    assert member.get(url("preview", blank)).status_code == 403
+    assert blank.title not in member.get(reverse("reports:list")).content.decode()
+
+    publish(author, blank)
+    assert member.get(url("paper", blank)).status_code == 200
+    assert member.get(url("preview", blank)).status_code == 200
+    assert blank.title in member.get(reverse("reports:list")).content.decode()
+    assert member.post(url("new_version", blank)).status_code == 403
+    assert Report.objects.count() == 1
+
+
+def test_the_pdf_downloaded_from_the_builder_holds_the_tables_figures(author, tmp_path):
+    report = start(author)
+    response = author.get(url("export_pdf", report))
+    assert response["Content-Type"] == "application/pdf"
+    pdf = tmp_path / "paper.pdf"
+    pdf.write_bytes(response.content)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    for figure in ("75.83", "94.40", "63.28", "96.00", "1588"):
+        assert figure in text
+    assert re.search(r"Page 1 of \d+", text)
+
+
+def test_without_chromium_the_pdf_download_says_how_to_install_it(author, monkeypatch, tmp_path):
+    from reports import chart_export
+
+    report = start(author)
+    chart_export.stop_server()
+    monkeypatch.setenv("BROWSER_PATH", str(tmp_path / "no-chromium-here"))
+    monkeypatch.setattr(chart_export, "cache", _NoCache())
+    response = author.get(url("export_pdf", report))
+    assert response.status_code == 503
+    page = response.content.decode()
+    assert "apt-get install -y --no-install-recommends chromium" in page
+
+
+class _NoCache:
+    def get(self, key, default=None):
+        return default
+
+    def set(self, *args, **kwargs):
+        pass

@@ -30,7 +30,8 @@
       method: "POST",
       body: body,
       headers: {"Accept": "application/json"},
-      credentials: "same-origin"
+      credentials: "same-origin",
+      keepalive: true  // finishes even when the author has moved on to another page
     }).then(function (response) {
       return response.json().then(function (data) {
         if (response.ok && data.saved) {
@@ -64,11 +65,14 @@
     });
   }
 
+  // Forms with typing not yet saved: saved at once when the author presses any button
+  // that leaves the page, so nothing typed is lost.
+  var pending = new Map();
+
   document.querySelectorAll("form[data-autosave]").forEach(function (form) {
-    var timer = null;
     function later() {
-      clearTimeout(timer);
-      timer = setTimeout(function () { save(form); }, DELAY);
+      clearTimeout(pending.get(form));
+      pending.set(form, setTimeout(function () { pending.delete(form); save(form); }, DELAY));
     }
     form.addEventListener("input", function (event) {
       if (event.target.type !== "checkbox" && event.target.type !== "radio") later();
@@ -76,7 +80,17 @@
     form.addEventListener("change", function (event) {
       if (event.target.type === "checkbox" || event.target.type === "radio") later();
     });
-    form.addEventListener("submit", function () { clearTimeout(timer); });
+  });
+
+  document.addEventListener("submit", function (event) {
+    pending.forEach(function (timer, form) {
+      clearTimeout(timer);
+      // The form being submitted saves itself, unless the button moves it elsewhere
+      // (Move up, Move down): then its typing is saved first.
+      var moving = event.submitter && event.submitter.name === "direction";
+      if (form !== event.target || moving) save(form);
+    });
+    pending.clear();
   });
 
   // Editing a section shows that section in the preview.
@@ -84,7 +98,9 @@
     section.addEventListener("focusin", function () {
       try {
         var target = preview.contentDocument.getElementById("section-" + section.dataset.number);
-        if (target) target.scrollIntoView({block: "start"});
+        // Scroll the preview's own window: scrollIntoView would scroll this page too,
+        // moving the button the author is pressing.
+        if (target) preview.contentWindow.scrollTo(0, target.offsetTop);
       } catch (e) { /* the preview is still loading */ }
     });
   });

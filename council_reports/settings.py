@@ -4,6 +4,7 @@ DATABASE_URL       default sqlite:///<project>/db.sqlite3; postgres://... for Po
 DJANGO_SECRET_KEY  required when DJANGO_DEBUG is off
 DJANGO_DEBUG       true/false (default false)
 DJANGO_ALLOWED_HOSTS  comma-separated (default localhost,127.0.0.1 when debugging)
+DJANGO_MEDIA_ROOT  folder for files the app writes, such as report packs (default <project>/media)
 
 A bad value fails loudly at start-up rather than running with a surprise.
 """
@@ -71,6 +72,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "simple_history",
+    "django_tasks",
+    "django_tasks_db",
     "council_reports",
     "indicators",
     "workforce",
@@ -157,6 +160,14 @@ STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("plotly", Path(importlib.util.find_spec("plotly").origin).parent / "package_data"),  # type: ignore[union-attr,arg-type]
 ]
+
+# Files the app writes (report packs under packs/). Never served as static media: they are
+# downloaded through views that check who is asking.
+MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT") or BASE_DIR / "media").resolve()
+
+# Background tasks (report packs) through django-tasks: queued in the database and run by
+# `python manage.py db_worker` (`make run` starts one beside the web server).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

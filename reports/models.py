@@ -14,7 +14,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from indicators.models import Authority
+from indicators.models import Authority, Nation, Region
 
 
 class BlockType(models.TextChoices):
@@ -139,3 +139,82 @@ class Block(models.Model):
 
     def __str__(self) -> str:
         return self.get_kind_display()
+
+
+class ReportPack(models.Model):
+    """One paper drawn for several councils at once (say, for each council of a region): the
+    saved report's spec with each council in turn as its authority, zipped with a manifest.
+
+    The background task `reports.tasks.build_pack` builds it (reports.packs); this row is its
+    progress, which the pack's page polls. A pack is an output, not a record, so it keeps no
+    history, only who started it and when."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting to start")
+        RUNNING = "running", _("Building")
+        DONE = "done", _("Ready to download")
+        FAILED = "failed", _("Failed")
+
+    class Format(models.TextChoices):
+        PDF = "pdf", _("PDF")
+        HTML = "html", _("HTML")
+
+    report = models.ForeignKey(
+        Report, on_delete=models.PROTECT, related_name="packs", verbose_name=_("committee paper")
+    )
+    councils = models.ManyToManyField(Authority, related_name="+", verbose_name=_("councils"))
+    # The region or nation the councils were chosen by, if they were (for the page and the
+    # zip's name); `councils` is what the pack holds.
+    region = models.ForeignKey(
+        Region,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("region"),
+    )
+    nation = models.CharField(_("nation"), max_length=10, choices=Nation.choices, blank=True)
+    format = models.CharField(_("format"), max_length=4, choices=Format.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    total = models.PositiveSmallIntegerField(_("councils in the pack"), default=0)
+    processed = models.PositiveSmallIntegerField(_("councils processed"), default=0)
+    current_council = models.CharField(_("building now"), max_length=120, blank=True)
+    # One entry a council processed, in order: {"council", "slug", "file", "figures",
+    # "comparators", "notes": [...], "error"}; the manifest and the page are drawn from it.
+    outcomes = models.JSONField(_("outcome per council"), default=list, blank=True)
+    error = models.TextField(_("why the pack failed"), blank=True)
+    file = models.FileField(_("zip file"), upload_to="packs/", blank=True)
+    task_id = models.CharField(_("task id"), max_length=64, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("started by"),
+    )
+    created_at = models.DateTimeField(_("started"), auto_now_add=True)
+    started_at = models.DateTimeField(_("building began"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(processed__lte=models.F("total")),
+                name="pack_processed_at_most_total",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="done") | ~models.Q(file=""),
+                name="finished_pack_has_a_file",
+            ),
+        ]
+        verbose_name = _("report pack")
+
+    def __str__(self) -> str:
+        return f"{self.report.slug} v{self.report.version} × {self.total} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)

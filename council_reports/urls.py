@@ -23,4 +23,5 @@ urlpatterns = [
     path("councils/<slug:council>/indicators/", include("indicators.indicator_urls")),
     path("councils/", include("indicators.council_urls")),
     path("reports/", include("reports.urls")),
+    path("report-packs/", include("reports.pack_urls")),
 ]

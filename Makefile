@@ -21,8 +21,11 @@ install: $(VENV)/.installed
 migrate: install
 	$(PY) manage.py migrate --noinput
 
+# The task worker (it builds report packs) runs in the background beside the server and is
+# stopped when the server stops.
 run: migrate
 	$(PY) manage.py load_demo --if-empty $(if $(wildcard $(DFE_DATA)),--dfe $(DFE_DATA))
+	$(PY) manage.py db_worker --no-reload & trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: install
@@ -43,6 +46,7 @@ format: install
 bench: install
 	$(PY) bench/import.py
 	$(PY) bench/dashboard.py
+	$(PY) bench/report.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -29,6 +29,7 @@ from django.core.management import call_command
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django_tasks_db.models import DBTaskResult
 
 from audits.models import AuditedCase, CaseAudit, Recommendation
 from council_reports.accounts import provision_user
@@ -41,6 +42,7 @@ from indicators.models import (
     QuarterlyReturn,
     Region,
 )
+from reports.models import Block, Report, ReportPack, Section
 from workforce.models import Role as WorkerRole
 from workforce.models import WorkforceSnapshot
 
@@ -64,6 +66,8 @@ EVERYONE = _row(LOGIN, 200, 200, 200, 200, 200, 200)
 STAFF_READ = _row(LOGIN, 200, 403, 200, 403, 200, 200)
 # Changing council A's records: A's officer and approver, and admins; authors read only.
 STAFF_EDIT = _row(LOGIN, 200, 403, 200, 403, 403, 200)
+# Committee papers' builder: authors and administrators only.
+AUTHORS = _row(LOGIN, 403, 403, 403, 403, 200, 200)
 # A POST-only endpoint asked with GET: 405 before anything else (sign-in comes first).
 POST_ONLY = _row(LOGIN, 405, 405, 405, 405, 405, 405)
 # Importing: officers and approvers (of any council: rows are checked per council), admins.
@@ -124,6 +128,31 @@ EXPECTED: dict[str, dict[str, object]] = {
     # Committee papers: everyone signed in sees the list (published papers; authors and
     # admins their drafts too).
     "reports:list": EVERYONE,
+    "reports:new": AUTHORS,
+    # The world's paper is a draft: authors' working copy (published papers: everyone).
+    "reports:paper": AUTHORS,
+    "reports:details": POST_ONLY,
+    "reports:add_section": POST_ONLY,
+    "reports:section": POST_ONLY,
+    "reports:move_section": POST_ONLY,
+    "reports:remove_section": POST_ONLY,
+    "reports:add_block": POST_ONLY,
+    "reports:block": POST_ONLY,
+    "reports:move_block": POST_ONLY,
+    "reports:remove_block": POST_ONLY,
+    "reports:preview": AUTHORS,
+    "reports:export_html": AUTHORS,
+    "reports:export_pdf": AUTHORS,
+    "reports:publish": AUTHORS,  # the confirmation page
+    "reports:new_version": POST_ONLY,
+    "reports:changes": AUTHORS,
+    # Report packs: authors and administrators only (a pack may hold drafts). The world's
+    # pack is still queued, so there is nothing to download yet.
+    "packs:list": AUTHORS,
+    "packs:new": AUTHORS,
+    "packs:pack": AUTHORS,
+    "packs:status": AUTHORS,
+    "packs:download": _row(LOGIN, 403, 403, 403, 403, 404, 404),
 }
 
 # Patterns the table may name before they exist (being added concurrently).
@@ -133,6 +162,8 @@ OPTIONAL = {"councils:overview"}
 # enough to reach the permission check, never enough to pass validation, except for the
 # workflow buttons whose only field is the version.
 FORM_ERRORS = _row(LOGIN, 200, 403, 200, 403, 403, 200)  # allowed: the form, with errors
+AUTHOR_DONE = _row(LOGIN, 403, 403, 403, 403, DONE, DONE)
+AUTHOR_BAD = _row(LOGIN, 403, 403, 403, 403, 400, 400)
 POSTS: dict[str, dict[str, object]] = {
     "logout": _row(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN),
     "api:observations": _row(403, 405, 405, 405, 405, 405, 405),  # read-only API
@@ -159,6 +190,25 @@ POSTS: dict[str, dict[str, object]] = {
     "figures:new": FORM_ERRORS,
     "imports:upload": _row(LOGIN, 200, 200, 200, 403, 403, 200),  # no file: the form again
     "imports:confirm": NO_SUCH_UPLOAD,
+    "reports:new": AUTHORS,  # nothing filled in: the form with its errors
+    "reports:details": AUTHORS,  # no title or committee: the builder with errors
+    "reports:add_section": AUTHOR_DONE,  # a section headed "New section"
+    "reports:section": AUTHORS,  # no heading: errors
+    # Without the builder's buttons' direction or confirmation: 400, nothing moved.
+    "reports:move_section": AUTHOR_BAD,
+    "reports:remove_section": AUTHOR_BAD,
+    "reports:add_block": AUTHOR_BAD,  # no type of block
+    "reports:block": AUTHORS,  # no indicator ticked: errors
+    "reports:move_block": AUTHOR_BAD,
+    "reports:remove_block": AUTHOR_BAD,
+    # Publishing without the stamp of the page confirmed on: 409, nothing published.
+    "reports:publish": _row(LOGIN, 403, 403, 403, 403, 409, 409),
+    "reports:new_version": AUTHOR_DONE,  # of a draft: back to the draft, nothing made
+    "packs:new": AUTHORS,  # no paper or council chosen: the form with its errors, no pack
+    "packs:list": _row(LOGIN, 405, 405, 405, 405, 405, 405),  # pages to read only
+    "packs:pack": _row(LOGIN, 405, 405, 405, 405, 405, 405),
+    "packs:status": _row(LOGIN, 405, 405, 405, 405, 405, 405),
+    "packs:download": _row(LOGIN, 405, 405, 405, 405, 405, 405),
 }
 
 BAD_TOKEN = "n0-such-upload-t0ken-in-any-session"
@@ -178,7 +228,13 @@ ALLOCATIONS = {
 }
 
 # What a `pk` in a URL names, by namespace.
-PK_OF = {"returns": "observation", "workforce": "snapshot", "audits": "audit", "imports": "log"}
+PK_OF = {
+    "returns": "observation",
+    "workforce": "snapshot",
+    "audits": "audit",
+    "imports": "log",
+    "packs": "pack",
+}
 OBJECT_KWARGS = {"pk", "case_pk", "rec_pk", "history_id"}
 
 
@@ -288,6 +344,22 @@ def world(django_db_setup, django_db_blocker):
                 audit=audit, number=1, action=f"{RECOMMENDATION} ({key})", owner="Head of CP"
             )
             objects[key] = {"snapshot": snapshot, "audit": audit, "case": case, "rec": rec}
+        paper = Report.objects.create(
+            slug="rct-performance",
+            title="Children's services performance indicators",
+            committee="Corporate Parenting Board",
+            authority=a,
+        )
+        section = paper.sections.create(position=1, heading="Looked after children")
+        block = section.blocks.create(
+            position=1,
+            kind="indicator_table",
+            settings={"indicators": ["SCC/013aii"], "periods": [QUARTER]},
+        )
+        pack = ReportPack.objects.create(
+            report=paper, format="html", total=1, created_by=users["author"]
+        )
+        pack.councils.set([a])
         now = dt.datetime.now(dt.UTC)
         log = ImportLog.objects.create(
             command=importing.COMMAND,
@@ -305,6 +377,10 @@ def world(django_db_setup, django_db_blocker):
             "history_id": first.history_id,
             "log": log,
             "objects": objects,
+            "paper": paper,
+            "section": section,
+            "block": block,
+            "pack": pack,
         }
         transaction.set_rollback(True)
 
@@ -318,6 +394,7 @@ def _ids(world, council_key: str, name: str) -> dict:
         "snapshot": objs["snapshot"].pk,
         "audit": objs["audit"].pk,
         "log": world["log"].pk,
+        "pack": world["pack"].pk,
     }.get(PK_OF.get(namespace, ""))
     return {
         "pk": pk,
@@ -335,6 +412,10 @@ def _url(world, name: str, council: str = "a", ids: str = "a", inner: str | None
         "period": QUARTER,
         "token": BAD_TOKEN,
         "indicator": "scc013aii",
+        "slug": world["paper"].slug,
+        "version": world["paper"].version,
+        "section": world["section"].pk,
+        "block": world["block"].pk,
         **_ids(world, ids, name),
     }
     if inner:  # the second id (case, recommendation) from another council
@@ -370,6 +451,11 @@ def _fingerprint(world) -> dict:
         AuditedCase,
         Recommendation,
         ImportLog,
+        Report,
+        Section,
+        Block,
+        ReportPack,
+        DBTaskResult,
     ):
         counts[model.__name__] = model.objects.count()
         if hasattr(model, "history"):
@@ -380,6 +466,9 @@ def _fingerprint(world) -> dict:
     counts["return"] = (ret.status, ret.version, ret.figures)
     counts["observation"] = (obs.value, obs.status)
     counts["recommendation"] = (rec.status, rec.status_note)
+    paper = Report.objects.get(pk=world["paper"].pk)
+    counts["paper"] = (paper.status, paper.title, paper.updated_at)
+    counts["blocks"] = list(Block.objects.values_list("pk", "position", "settings"))
     return counts
 
 

@@ -22,6 +22,9 @@ from reports.spec import SpecError
 
 class Command(BaseCommand):
     help = "Build a committee paper from a JSON spec or a saved report, as HTML or PDF."
+    # The system checks import every URLconf, view and form (about a second): `manage.py
+    # check` and CI run them; a paper needs only the models.
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument("spec", nargs="?", help="a JSON spec file")

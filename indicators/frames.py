@@ -18,6 +18,7 @@ figures (2) and the periods they name (1), the targets (1).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -118,6 +119,23 @@ def default_comparators(authority: Authority) -> list[str]:
     """The national average of the council's nation, and its targets where it has them."""
     national = [NATIONAL_SLUGS[authority.nation]] if authority.nation in NATIONAL_SLUGS else []
     return [*national, TARGET]
+
+
+def mapped_comparators(slugs: Iterable[str], council: Authority) -> tuple[list[str], list[str]]:
+    """The report's comparator slugs as this council's, and the slugs it has no comparator
+    for. A national average maps to the council's nation's; targets are always kept (a
+    council without targets for an indicator simply shows none)."""
+    available = {option.slug for option in comparator_options(council)}
+    national = set(NATIONAL_SLUGS.values())
+    kept: list[str] = []
+    left_out: list[str] = []
+    for slug in slugs:
+        wanted = NATIONAL_SLUGS.get(council.nation, slug) if slug in national else slug
+        if wanted == TARGET or wanted in available:
+            kept.append(wanted)
+        else:
+            left_out.append(slug)
+    return list(dict.fromkeys(kept)), left_out
 
 
 def period_kinds(

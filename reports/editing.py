@@ -23,7 +23,7 @@ from indicators import codes, frames
 from indicators.models import Authority, Observation, PeriodKind
 from reports.models import Block, BlockType, Report, ReportTemplate, Section
 from reports.paper import build_paper
-from reports.spec import comparator_slugs, find_indicator, parse_spec, spec_of
+from reports.spec import find_indicator, parse_spec, spec_of
 
 TEMPLATE_FILES = {
     ReportTemplate.PERFORMANCE: "seed000.json",  # seed 000's structure
@@ -46,22 +46,11 @@ def template_spec(template: str) -> dict[str, Any]:
 
 
 def template_comparators(authority: Authority, names: list[str]) -> list[str]:
-    """The template's comparators for this council: a national average (seed 000 compares
-    with the Wales average) becomes the council's own nation's; others where it has them."""
-    national = {
-        codes.normalise_name(n)
-        for n in ("Wales average", "England", *frames.NATIONAL_SLUGS.values())
-    }
-    offered = {o.slug for o in frames.comparator_options(authority, any_target=True)}
-    slugs = []
-    for name in names:
-        if codes.normalise_name(name) in national:
-            slug = frames.NATIONAL_SLUGS.get(authority.nation)
-        else:
-            slug = next(iter(comparator_slugs(authority, [name], [])), None)
-        if slug in offered and slug not in slugs:
-            slugs.append(slug)
-    return slugs
+    """The template's comparators ("Wales average" in seed 000) for this council: a
+    national average becomes its own nation's, one it does not have is left out."""
+    slugs = [slugify(name) for name in names]
+    kept, _left_out = frames.mapped_comparators([s for s in slugs if s in frames.SLUGS], authority)
+    return kept
 
 
 def unique_slug(text: str) -> str:

@@ -6,7 +6,7 @@ a region) and zipped, as a background task.
     # worker (`python manage.py db_worker`) runs it, which calls packs.build(pack.pk).
 
 Each council's paper is the saved report's spec with that council as its authority and the
-comparators mapped to it (`mapped_comparators`): a national average becomes the council's own
+comparators mapped to it (`indicators.frames.mapped_comparators`): a national average becomes the council's own
 nation's (wales-average ↔ england), and a comparator the council does not have (no
 statistical neighbours, no region) is left out, with a note saying so. Commentary an author
 edited was written about the report's own council's figures, so other councils get the text
@@ -144,30 +144,13 @@ def councils_of(*, region: Region | None = None, nation: str = "") -> list[Autho
 # Comparators and specs per council
 
 
-def mapped_comparators(slugs: Iterable[str], council: Authority) -> tuple[list[str], list[str]]:
-    """The report's comparator slugs as this council's, and the slugs it has no comparator
-    for. A national average maps to the council's nation's; targets are always kept (a
-    council without targets for an indicator simply shows none)."""
-    available = {option.slug for option in frames.comparator_options(council)}
-    national = set(frames.NATIONAL_SLUGS.values())
-    kept: list[str] = []
-    left_out: list[str] = []
-    for slug in slugs:
-        wanted = frames.NATIONAL_SLUGS.get(council.nation, slug) if slug in national else slug
-        if wanted == frames.TARGET or wanted in available:
-            kept.append(wanted)
-        else:
-            left_out.append(slug)
-    return list(dict.fromkeys(kept)), left_out
-
-
 def council_spec(base: dict[str, Any], slugs: list[str], council: Authority) -> dict[str, Any]:
     """The report's spec (spec_of) drawn for another council: its authority, its comparators
     (what was left out under "left_out") and generated commentary where the author's was
     edited (how many under "regenerated")."""
     data = copy.deepcopy(base)
     data["authority"] = council.name
-    data["comparators"], left_out = mapped_comparators(slugs, council)
+    data["comparators"], left_out = frames.mapped_comparators(slugs, council)
     regenerated = 0
     for section in data["sections"]:
         for block in section["blocks"]:

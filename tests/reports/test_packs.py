@@ -18,6 +18,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
+from indicators import frames
 from indicators.models import (
     Authority,
     Comparator,
@@ -163,19 +164,19 @@ def english_council(db, lac_allocated):
 def test_a_national_average_maps_to_each_councils_own_nation(
     english_council, council_a, wales_average
 ):
-    assert packs.mapped_comparators(["wales-average", "target"], english_council) == (
+    assert frames.mapped_comparators(["wales-average", "target"], english_council) == (
         ["england", "target"],
         [],
     )
-    assert packs.mapped_comparators(["england"], council_a) == (["wales-average"], [])
+    assert frames.mapped_comparators(["england"], council_a) == (["wales-average"], [])
 
 
 def test_comparators_a_council_does_not_have_are_left_out_and_named(
     english_council, council_a, wales_average
 ):
     slugs = ["england", "region", "sn-median", "target"]
-    assert packs.mapped_comparators(slugs, english_council) == (slugs, [])
-    assert packs.mapped_comparators(slugs, council_a) == (
+    assert frames.mapped_comparators(slugs, english_council) == (slugs, [])
+    assert frames.mapped_comparators(slugs, council_a) == (
         ["wales-average", "target"],
         ["region", "sn-median"],
     )

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
+from simple_history.utils import bulk_create_with_history
 
 from indicators import codes, frames
 from indicators.models import Authority, Observation, PeriodKind
@@ -258,16 +259,20 @@ def draft_next_version(report: Report, user) -> Report:
         copy = draft.sections.create(
             position=section.position, heading=section.heading, text=section.text
         )
-        Block.objects.bulk_create(
-            Block(
-                section=copy,
-                position=b.position,
-                kind=b.kind,
-                settings=b.settings,
-                text=b.text,
-                edited=b.edited,
-            )
-            for b in section.blocks.all()
+        bulk_create_with_history(
+            [
+                Block(
+                    section=copy,
+                    position=b.position,
+                    kind=b.kind,
+                    settings=b.settings,
+                    text=b.text,
+                    edited=b.edited,
+                )
+                for b in section.blocks.all()
+            ],
+            Block,
+            default_user=user,
         )
     return draft
 

@@ -225,6 +225,11 @@ def _block(raw: Any, where: str, errors: list[str]) -> BlockSpec | None:
         errors.append(f"{where}.periods: mix years, quarters and dates in separate blocks")
     if kind == BlockType.FREE_TABLE:
         _free_table(raw, where, errors)
+    if raw.get("as_at"):
+        try:
+            dt.date.fromisoformat(str(raw["as_at"]))
+        except ValueError:
+            errors.append(f'{where}.as_at: "{raw["as_at"]}" is not a date like 2015-03-31')
     block.settings = {
         key: value
         for key, value in raw.items()

@@ -130,6 +130,14 @@ def test_a_period_without_data_says_so_in_the_table(demo, tmp_path):
             },
             'sections[0].blocks[0].periods: "2014-16"',
         ),
+        (
+            {
+                "sections": [
+                    {"heading": "A", "blocks": [{"type": "workforce_table", "as_at": "31/3"}]}
+                ]
+            },
+            'sections[0].blocks[0].as_at: "31/3" is not a date like 2015-03-31',
+        ),
     ],
 )
 def test_a_bad_spec_names_the_problem_exits_1_and_writes_nothing(demo, tmp_path, change, message):

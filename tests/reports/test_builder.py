@@ -379,6 +379,9 @@ def test_a_published_paper_keeps_its_figures_and_a_new_version_shows_the_correct
     )
     assert draft.previous == report and not draft.is_published
     assert draft.sections.count() == report.sections.count()
+    copied = Block.objects.filter(section__report=draft)
+    assert copied.count() == Block.objects.filter(section__report=report).count()
+    assert Block.history.filter(section__report=draft).count() == copied.count()  # recorded
     assert "2014/15 65.00 96.00" in preview_text(author, draft)
     # Drafting again goes to the same draft rather than making a third version.
     author.post(url("new_version", report))

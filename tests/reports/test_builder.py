@@ -461,3 +461,42 @@ class _NoCache:
 
     def set(self, *args, **kwargs):
         pass
+
+
+def test_the_papers_details_and_comparators_are_saved_together_or_not_at_all(author):
+    report = start(author)
+    fields = {
+        "details-title": "Allocation of cases",
+        "details-committee": "Corporate Parenting Board",
+        "details-meeting_date_day": "6",
+        "details-meeting_date_month": "7",
+        "details-meeting_date_year": "2015",
+        "details-agenda_item": "8",
+        "details-comparators": [],
+    }
+    response = author.post(url("details", report), fields)
+    assert response.status_code == 302
+    report.refresh_from_db()
+    assert (report.title, report.agenda_item, report.comparators) == (
+        "Allocation of cases",
+        "8",
+        [],
+    )
+    text = preview_text(author, report)
+    assert "6 July 2015" in text and "Agenda item 8" in text
+    assert "2014/15 63.28 36.49 621" in text  # the Wales average's columns gone
+
+    stamp = report.updated_at
+    response = author.post(
+        url("details", report),
+        {**fields, "details-title": "", "details-comparators": ["wales-average", "moon"]},
+    )
+    page = response.content.decode()
+    assert response.status_code == 200 and 'href="#id_details-title"' in page
+    assert "Enter title" in page and "moon is not one of the available choices" in page
+    report.refresh_from_db()
+    assert (report.title, report.comparators, report.updated_at) == (
+        "Allocation of cases",
+        [],
+        stamp,
+    )

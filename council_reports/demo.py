@@ -8,6 +8,7 @@ history, no import log.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -68,6 +69,7 @@ class DemoReport:
     workforce: WorkforceCounts = field(default_factory=WorkforceCounts)
     audits: AuditCounts = field(default_factory=AuditCounts)
     users: Counts = field(default_factory=Counts)
+    papers: Counts = field(default_factory=Counts)
     # The random password given to users created in this run; None when DEMO_PASSWORD
     # was set or no user was created.
     generated_password: str | None = None
@@ -82,6 +84,7 @@ class DemoReport:
             or self.workforce.changed
             or self.audits.changed
             or self.users.changed
+            or self.papers.changed
         )
 
     def lines(self) -> list[str]:
@@ -91,6 +94,7 @@ class DemoReport:
         lines += self.workforce.lines()
         lines += self.audits.lines()
         lines.append(f"demo users: {self.users}")
+        lines.append(f"committee papers: {self.papers}")
         return lines
 
 
@@ -110,7 +114,37 @@ def load_demo(fixtures: Path = FIXTURES, password: str | None = None) -> DemoRep
         report.workforce = load_workforce(fixtures / "demo" / "workforce.toml")
         report.audits = load_audits(fixtures / "demo" / "audits.toml")
         _provision_users(report, password)
+        report.papers = _load_papers(fixtures / "reports")
     return report
+
+
+# The committee papers of the demo: seed 000 as it went to the board (published, its figures
+# frozen) and seed 001's casework update as a draft to work on.
+DEMO_PAPERS = (("seed000.json", True), ("casework.json", False))
+
+
+def _load_papers(folder: Path) -> Counts:
+    """Each demo paper saved once, by the demo author; a paper already there is left as it
+    is (an author may have changed it)."""
+    from reports import editing
+    from reports.models import Report
+    from reports.spec import SpecError
+
+    counts = Counts()
+    author = get_user_model().objects.get(username="author")
+    for name, published in DEMO_PAPERS:
+        data = json.loads((folder / name).read_text(encoding="utf-8"))
+        if Report.objects.filter(slug=data["slug"]).exists():
+            counts.add(Outcome.UNCHANGED)
+            continue
+        try:
+            paper = editing.save_spec(data, user=author)
+            if published:
+                editing.publish(paper, author, seen=editing.edit_stamp(paper))
+        except SpecError as exc:
+            raise DemoError(f"{name}: {exc}") from exc
+        counts.add(Outcome.CREATED)
+    return counts
 
 
 def _load_observations(path: Path) -> ObservationCounts:

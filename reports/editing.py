@@ -120,6 +120,39 @@ def latest_periods(authority: Authority, settings_: dict, shown: list[str]) -> l
     return [code for code, _start in reversed(found)] or list(shown)
 
 
+@transaction.atomic
+def save_spec(data: dict[str, Any], *, user=None) -> Report:
+    """A spec (as build_report reads it) saved as a draft paper under the spec's slug, its
+    sections and blocks as written. The spec is checked whole first (SpecError)."""
+    spec = parse_spec(data)
+    report = Report.objects.create(
+        slug=spec.slug,
+        title=spec.title,
+        committee=spec.committee,
+        meeting_date=spec.meeting_date,
+        agenda_item=spec.agenda_item,
+        report_of=spec.report_of,
+        author_name=spec.author,
+        contact=spec.contact,
+        authority=spec.authority,
+        comparators=spec.comparators,
+        created_by=user,
+    )
+    for position, raw in enumerate(data.get("sections", []), start=1):
+        section = report.sections.create(
+            position=position, heading=raw["heading"], text=raw.get("text", "")
+        )
+        for number, block in enumerate(raw.get("blocks", []), start=1):
+            section.blocks.create(
+                position=number,
+                kind=block["type"],
+                settings={k: v for k, v in block.items() if k not in ("type", "text", "edited")},
+                text=block.get("text", ""),
+                edited=bool(block.get("edited", bool(block.get("text")))),
+            )
+    return report
+
+
 # ---------------------------------------------------------------------------------------
 # Sections and blocks
 

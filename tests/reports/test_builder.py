@@ -5,6 +5,7 @@ figures that changed, exports from the app."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import subprocess
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
@@ -113,6 +115,7 @@ def test_the_casework_template_is_seed_001s_structure_with_caerphillys_months(au
 
 
 def test_a_paper_without_title_or_council_is_refused_naming_each_field(author):
+    papers = Report.objects.count()
     response = author.post(reverse("reports:new"), {"template": "performance", "committee": ""})
 
     page = response.content.decode()
@@ -120,15 +123,16 @@ def test_a_paper_without_title_or_council_is_refused_naming_each_field(author):
     assert 'href="#id_title"' in page and "Enter title" in page
     assert 'href="#id_authority"' in page and "Select council" in page
     assert 'href="#id_committee"' in page
-    assert not Report.objects.exists()
+    assert Report.objects.count() == papers
 
 
 @pytest.mark.parametrize("role", ["officer", "member", "approver"])
 def test_only_authors_and_administrators_start_papers(demo, role):
     client = client_for(role, ["Rhondda Cynon Taf"] if role != "member" else [])
+    papers = Report.objects.count()
     response = client.post(reverse("reports:new"), {"template": "blank", "title": "x"})
     assert response.status_code == 403
-    assert not Report.objects.exists()
+    assert Report.objects.count() == papers
 
 
 # ---------------------------------------------------------------------------------------
@@ -416,6 +420,7 @@ def test_publishing_a_paper_changed_since_the_confirmation_page_is_refused(autho
 
 def test_members_read_published_papers_only(author, blank):
     member = client_for("member")
+    papers = Report.objects.count()
     assert member.get(url("paper", blank)).status_code == 403
     assert member.get(url("preview", blank)).status_code == 403
     assert blank.title not in member.get(reverse("reports:list")).content.decode()
@@ -425,7 +430,7 @@ def test_members_read_published_papers_only(author, blank):
     assert member.get(url("preview", blank)).status_code == 200
     assert blank.title in member.get(reverse("reports:list")).content.decode()
     assert member.post(url("new_version", blank)).status_code == 403
-    assert Report.objects.count() == 1
+    assert Report.objects.count() == papers
 
 
 def test_the_pdf_downloaded_from_the_builder_holds_the_tables_figures(author, tmp_path):
@@ -499,4 +504,20 @@ def test_the_papers_details_and_comparators_are_saved_together_or_not_at_all(aut
         "Allocation of cases",
         [],
         stamp,
+    )
+
+
+def test_the_demo_holds_seed_000_published_and_seed_001_as_a_draft_loaded_once(author):
+    seed_000 = Report.objects.get(slug=SEED_000["slug"])
+    assert seed_000.is_published and seed_000.published_by.username == "author"
+    assert [s["heading"] for s in seed_000.frozen["sections"]] == [
+        s["heading"] for s in SEED_000["sections"]
+    ]
+    assert "2014/15 63.28 96.00 36.49 4.00 621" in preview_text(author, seed_000)
+    casework = Report.objects.get(slug="caerphilly-casework-and-management-update-2012")
+    assert not casework.is_published and casework.authority.name == "Caerphilly"
+
+    call_command("load_demo", verbosity=0, stdout=io.StringIO())
+    assert Report.objects.count() == 2 and Report.objects.get(pk=seed_000.pk).frozen == (
+        seed_000.frozen
     )

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
@@ -263,17 +263,30 @@ def publish(report: Report, user, *, seen: str) -> Report:
     return locked
 
 
-@transaction.atomic
 def draft_next_version(report: Report, user) -> Report:
     """A new draft from a published paper: the same details, sections and blocks (the
     author's commentary edits kept), version one more than the latest. Where a later
-    draft already exists, that draft."""
-    existing = (
-        Report.objects.select_for_update()
-        .filter(slug=report.slug, status=Report.Status.DRAFT, version__gt=report.version)
+    draft already exists, that draft (also when two authors press the button at once: the
+    second finds the first's draft, as the slug and version are unique together)."""
+    try:
+        return _draft_next_version(report, user)
+    except IntegrityError:
+        return _later_draft(report)
+
+
+def _later_draft(report: Report) -> Report | None:
+    return (
+        Report.objects.filter(
+            slug=report.slug, status=Report.Status.DRAFT, version__gt=report.version
+        )
         .order_by("version")
         .first()
     )
+
+
+@transaction.atomic
+def _draft_next_version(report: Report, user) -> Report:
+    existing = _later_draft(report)
     if existing is not None:
         return existing
     latest = Report.objects.filter(slug=report.slug).aggregate(v=Max("version"))["v"]

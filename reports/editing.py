@@ -18,7 +18,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
-from simple_history.utils import bulk_create_with_history
 
 from indicators import codes, frames
 from indicators.models import Authority, Observation, PeriodKind
@@ -82,16 +81,28 @@ def start_report(template: str, *, authority: Authority, user, **details) -> Rep
         created_by=user,
         **details,
     )
-    for position, raw in enumerate(spec["sections"], start=1):
+    _add_sections(report, spec["sections"], latest_for=authority)
+    return report
+
+
+def _add_sections(report: Report, sections: list[dict], *, latest_for=None) -> None:
+    """A spec's sections and blocks (as spec_of writes them) added to a paper; with
+    `latest_for`, each block's periods become that council's latest (latest_periods)."""
+    for position, raw in enumerate(sections, start=1):
         section = report.sections.create(
             position=position, heading=raw["heading"], text=raw.get("text", "")
         )
         for number, block in enumerate(raw.get("blocks", []), start=1):
             settings_ = {k: v for k, v in block.items() if k not in ("type", "text", "edited")}
-            if "periods" in settings_:
-                settings_["periods"] = latest_periods(authority, settings_, block["periods"])
-            section.blocks.create(position=number, kind=block["type"], settings=settings_)
-    return report
+            if latest_for is not None and "periods" in settings_:
+                settings_["periods"] = latest_periods(latest_for, settings_, block["periods"])
+            section.blocks.create(
+                position=number,
+                kind=block["type"],
+                settings=settings_,
+                text=block.get("text", ""),
+                edited=bool(block.get("edited", bool(block.get("text")))),
+            )
 
 
 def latest_periods(authority: Authority, settings_: dict, shown: list[str]) -> list[str]:
@@ -138,18 +149,7 @@ def save_spec(data: dict[str, Any], *, user=None) -> Report:
         comparators=spec.comparators,
         created_by=user,
     )
-    for position, raw in enumerate(data.get("sections", []), start=1):
-        section = report.sections.create(
-            position=position, heading=raw["heading"], text=raw.get("text", "")
-        )
-        for number, block in enumerate(raw.get("blocks", []), start=1):
-            section.blocks.create(
-                position=number,
-                kind=block["type"],
-                settings={k: v for k, v in block.items() if k not in ("type", "text", "edited")},
-                text=block.get("text", ""),
-                edited=bool(block.get("edited", bool(block.get("text")))),
-            )
+    _add_sections(report, data.get("sections", []))
     return report
 
 
@@ -290,7 +290,7 @@ def _draft_next_version(report: Report, user) -> Report:
     if existing is not None:
         return existing
     latest = Report.objects.filter(slug=report.slug).aggregate(v=Max("version"))["v"]
-    sections = list(report.sections.prefetch_related("blocks"))
+    sections = spec_of(report)["sections"]
     draft = Report.objects.get(pk=report.pk)
     draft.pk = None
     draft.version = latest + 1
@@ -301,25 +301,7 @@ def _draft_next_version(report: Report, user) -> Report:
     draft.published_by = None
     draft.created_by = user
     draft.save()
-    for section in sections:
-        copy = draft.sections.create(
-            position=section.position, heading=section.heading, text=section.text
-        )
-        bulk_create_with_history(
-            [
-                Block(
-                    section=copy,
-                    position=b.position,
-                    kind=b.kind,
-                    settings=b.settings,
-                    text=b.text,
-                    edited=b.edited,
-                )
-                for b in section.blocks.all()
-            ],
-            Block,
-            default_user=user,
-        )
+    _add_sections(draft, sections)
     return draft
 
 

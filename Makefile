@@ -8,7 +8,7 @@ DFE_DATA ?= ../shared/data/dfe
 # The development server runs with DEBUG on unless told otherwise (it serves static files).
 export DJANGO_DEBUG ?= true
 
-.PHONY: run install migrate test test-postgres lint format bench clean
+.PHONY: run serve install migrate test test-postgres lint format bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,17 @@ run: migrate
 	$(PY) manage.py load_demo --if-empty $(if $(wildcard $(DFE_DATA)),--dfe $(DFE_DATA))
 	$(PY) manage.py db_worker --no-reload & trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+# Served as in production: gunicorn (WORKERS processes) with WhiteNoise's compressed,
+# content-hashed static files and the task worker beside it; DEBUG off, so DJANGO_SECRET_KEY
+# must be set (DATABASE_URL for PostgreSQL, REDIS_URL for a shared cache).
+WORKERS ?= $(shell echo $$(( 2 * $$(nproc) + 1 )))
+serve: migrate
+	DJANGO_DEBUG=false $(PY) manage.py collectstatic --noinput -v0
+	DJANGO_DEBUG=false $(PY) manage.py db_worker --no-reload & trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
+	DJANGO_DEBUG=false DJANGO_ALLOWED_HOSTS=$${DJANGO_ALLOWED_HOSTS:-localhost,127.0.0.1} \
+	  $(VENV)/bin/gunicorn council_reports.wsgi --bind 127.0.0.1:$(PORT) --workers $(WORKERS) \
+	  --access-logfile -
 
 test: install
 	$(VENV)/bin/pytest -q

@@ -5,6 +5,10 @@ DJANGO_SECRET_KEY  required when DJANGO_DEBUG is off
 DJANGO_DEBUG       true/false (default false)
 DJANGO_ALLOWED_HOSTS  comma-separated (default localhost,127.0.0.1 when debugging)
 DJANGO_MEDIA_ROOT  folder for files the app writes, such as report packs (default <project>/media)
+DJANGO_STATIC_ROOT where collectstatic gathers static files for WhiteNoise (default
+                   <project>/staticfiles)
+REDIS_URL          redis://host:6379/0 for a cache shared by every app server (default: each
+                   process keeps its own in memory)
 
 A bad value fails loudly at start-up rather than running with a surprise.
 """
@@ -83,6 +87,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files straight from the app server (gunicorn), compressed and cached for a year
+    # under content-hashed names once collectstatic has run: no separate web server needed.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -153,13 +160,29 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT") or BASE_DIR / "staticfiles").resolve()
 # plotly.js is served by the app, never a CDN: the bundle that ships inside the plotly
 # package (package_data/plotly.min.js), at static/plotly/plotly.min.js.
 STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("plotly", Path(importlib.util.find_spec("plotly").origin).parent / "package_data"),  # type: ignore[union-attr,arg-type]
 ]
+
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "council_reports.storage.StaticStorage"},
+}
+
+# One cache shared by every app server and worker when REDIS_URL is set; otherwise each
+# process's own memory. It holds charts drawn as SVG (content-addressed, never stale).
+REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
 
 # Files the app writes (report packs under packs/). Never served as static media: they are
 # downloaded through views that check who is asking.

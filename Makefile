@@ -25,7 +25,7 @@ migrate: install
 # stopped when the server stops.
 run: migrate
 	$(PY) manage.py load_demo --if-empty $(if $(wildcard $(DFE_DATA)),--dfe $(DFE_DATA))
-	$(PY) manage.py db_worker --no-reload & trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
+	$(PY) manage.py worker & trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # Served as in production: gunicorn (WORKERS processes) with WhiteNoise's compressed,
@@ -34,7 +34,7 @@ run: migrate
 WORKERS ?= $(shell echo $$(( 2 * $$(nproc) + 1 )))
 serve: migrate
 	DJANGO_DEBUG=false $(PY) manage.py collectstatic --noinput -v0
-	DJANGO_DEBUG=false $(PY) manage.py db_worker --no-reload & trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
+	DJANGO_DEBUG=false $(PY) manage.py worker & trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
 	DJANGO_DEBUG=false DJANGO_ALLOWED_HOSTS=$${DJANGO_ALLOWED_HOSTS:-localhost,127.0.0.1} \
 	  $(VENV)/bin/gunicorn council_reports.wsgi --bind 127.0.0.1:$(PORT) --workers $(WORKERS) \
 	  --access-logfile -

@@ -7,8 +7,8 @@ DJANGO_ALLOWED_HOSTS  comma-separated (default localhost,127.0.0.1 when debuggin
 DJANGO_MEDIA_ROOT  folder for files the app writes, such as report packs (default <project>/media)
 DJANGO_STATIC_ROOT where collectstatic gathers static files for WhiteNoise (default
                    <project>/staticfiles)
-REDIS_URL          redis://host:6379/0 for a cache shared by every app server (default: each
-                   process keeps its own in memory)
+REDIS_URL          redis://host:6379/0 for a cache shared by every app server and a task queue
+                   in Redis (default: each process's own memory; tasks in the database)
 
 A bad value fails loudly at start-up rather than running with a surprise.
 """
@@ -188,9 +188,15 @@ CACHES = {
 # downloaded through views that check who is asking.
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT") or BASE_DIR / "media").resolve()
 
-# Background tasks (report packs) through django-tasks: queued in the database and run by
-# `python manage.py db_worker` (`make run` starts one beside the web server).
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Background tasks (report packs) through django-tasks, run by `python manage.py worker`
+# (`make run` and `make serve` start one beside the web server): queued in the database, or in
+# Redis (RQ) when REDIS_URL is set.
+if REDIS_URL:
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    RQ_QUEUES = {"default": {"URL": REDIS_URL}}
+else:
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -146,3 +146,38 @@ def test_with_redis_url_the_cache_is_redis_shared_between_processes(tmp_path):
 
     without = manage(production_env(tmp_path), "shell", "-v", "0", "-c", read)
     assert without.split() == ["LocMemCache", "None"]
+
+
+@pytest.mark.skipif(not redis_available(), reason="no Redis at 127.0.0.1:6379")
+def test_with_redis_url_a_report_pack_is_queued_in_redis_and_built_by_the_rq_worker(tmp_path):
+    import redis
+
+    url = "redis://127.0.0.1:6379/13"
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    env = production_env(tmp_path, REDIS_URL=url, DJANGO_MEDIA_ROOT=str(tmp_path / "media"))
+    manage(env, "migrate", "--noinput", "-v0")
+    manage(env, "load_demo")
+    start = (
+        "from reports import packs; from reports.models import Report; "
+        "from indicators.models import Authority; from council_reports.models import User; "
+        "paper = Report.objects.get(slug='rct-childrens-services-performance-indicators-2015'); "
+        "councils = Authority.objects.filter(name__in=['Rhondda Cynon Taf', 'Caerphilly']); "
+        "pack = packs.start(paper, councils, fmt='html', user=User.objects.get(username='author')); "
+        "print(pack.pk)"
+    )
+    pack = manage(env, "shell", "-v", "0", "-c", start).strip()
+    try:
+        assert client.llen("rq:queue:default") == 1  # queued in Redis, not the database
+        manage(env, "worker", "--burst")
+        check = (
+            "from reports.models import ReportPack; import zipfile; "
+            f"pack = ReportPack.objects.get(pk={pack}); "
+            "print(pack.status, pack.processed, sorted(zipfile.ZipFile(pack.file.path).namelist()))"
+        )
+        status, done, files = manage(env, "shell", "-v", "0", "-c", check).split(" ", 2)
+        assert (status, done) == ("done", "2")
+        assert "rct-childrens-services-performance-indicators-2015-caerphilly.html" in files
+        assert client.llen("rq:queue:default") == 0
+    finally:
+        client.flushdb()

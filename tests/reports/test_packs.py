@@ -1,6 +1,7 @@
 """Report packs (issue 5, item 5): a saved paper drawn for several councils at once by the
-real task worker (django-tasks' database backend, `db_worker --batch` in-process), with its
-progress as JSON, a zip per pack and a clear failure that leaves no zip."""
+real task worker (django-tasks' database backend: `manage.py worker --burst`, which runs
+`db_worker --batch`, in-process), with its progress as JSON, a zip per pack and a clear
+failure that leaves no zip."""
 
 from __future__ import annotations
 
@@ -114,7 +115,7 @@ def run_worker():
     saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)}
 
     def _run() -> None:
-        call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
+        call_command("worker", burst=True, verbosity=0)  # db_worker --batch, as configured
 
     yield _run
     for sig, handler in saved.items():

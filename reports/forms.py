@@ -40,8 +40,6 @@ class DetailsForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name in ("title", "committee"):
-            self.fields[name].required = True
         name_the_fields(self)
 
 

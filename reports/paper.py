@@ -79,6 +79,14 @@ def build_paper(spec: PaperSpec, *, include_provisional: bool = True) -> dict[st
     return paper
 
 
+def build_block(
+    spec: PaperSpec, section: int, block: int, *, include_provisional: bool = True
+) -> dict[str, Any]:
+    """One block of the paper, drawn as build_paper draws it (the builder's commentary box
+    needs one block's generated text, not the whole paper)."""
+    return _block(spec.sections[section].blocks[block], spec, include_provisional)
+
+
 def _block(block: BlockSpec, spec: PaperSpec, include_provisional: bool) -> dict[str, Any]:
     data: dict[str, Any] = {"type": block.kind, "settings": block.settings}
     if block.kind in (BlockType.INDICATOR_TABLE, BlockType.INDICATOR_CHART, BlockType.COMMENTARY):

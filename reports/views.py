@@ -31,8 +31,9 @@ from reports.forms import (
     indicator_choices,
 )
 from reports.models import Block, BlockType, Report, Section
+from reports.paper import build_block
 from reports.render import render_paper
-from reports.spec import SpecError
+from reports.spec import SpecError, parse_spec, spec_of
 
 
 def report_list(request: HttpRequest) -> HttpResponse:
@@ -314,14 +315,15 @@ def save_block(request: HttpRequest, slug: str, version: int, block: int) -> Htt
 
 
 def _generated_text(report: Report, block: Block) -> str:
-    """The commentary as generated from the figures now (what the author saw)."""
+    """The commentary as generated from the figures now (what the author saw): that block
+    alone, drawn from the paper's spec."""
     try:
-        paper = building.paper_of(report)
+        spec = parse_spec(spec_of(report))
     except SpecError:
         return ""
     sections = list(report.sections.values_list("pk", flat=True))
     blocks = list(block.section.blocks.values_list("pk", flat=True))
-    drawn = paper["sections"][sections.index(block.section_id)]["blocks"][blocks.index(block.pk)]
+    drawn = build_block(spec, sections.index(block.section_id), blocks.index(block.pk))
     return drawn.get("generated", "")
 
 
@@ -407,7 +409,7 @@ def _export(request: HttpRequest, slug: str, version: int, fmt: str) -> HttpResp
 
 def publish(request: HttpRequest, slug: str, version: int) -> HttpResponse:
     report = _draft(request, slug, version)
-    errors = []
+    errors: list[str] = []
     if request.method == "POST":
         try:
             report = editing.publish(report, request.user, seen=request.POST.get("seen", ""))
@@ -431,7 +433,12 @@ def publish(request: HttpRequest, slug: str, version: int) -> HttpResponse:
     return render(
         request,
         "reports/publish.html",
-        {"report": report, "seen": editing.edit_stamp(report), "errors": errors},
+        {
+            "report": report,
+            "seen": editing.edit_stamp(report),
+            # (field id, message) for the error summary: none of these is about a field.
+            "errors": [(None, error) for error in errors],
+        },
         status=409 if errors else 200,
     )
 

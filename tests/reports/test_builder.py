@@ -521,3 +521,31 @@ def test_the_demo_holds_seed_000_published_and_seed_001_as_a_draft_loaded_once(a
     assert Report.objects.count() == 2 and Report.objects.get(pk=seed_000.pk).frozen == (
         seed_000.frozen
     )
+
+
+def test_a_register_block_takes_one_year_and_a_workforce_block_a_real_date(author, blank):
+    section = add_section(author, blank, "Register and staffing")
+    register = add_block(author, blank, section, "cp_register")
+    staffing = add_block(author, blank, section, "workforce_table")
+
+    response = author.post(
+        url("block", blank, block=register.pk), block_post(register, periods="2013-14, 2014-15")
+    )
+    assert "Periods must be one financial year, like 2014-15" in response.content.decode()
+    response = author.post(
+        url("block", blank, block=staffing.pk), block_post(staffing, as_at="31 March")
+    )
+    assert f'href="#id_block-{staffing.pk}-as_at"' in response.content.decode()
+    register.refresh_from_db()
+    staffing.refresh_from_db()
+    assert (register.settings, staffing.settings) == ({}, {})
+
+    author.post(url("block", blank, block=register.pk), block_post(register, periods="2014-15"))
+    author.post(url("block", blank, block=staffing.pk), block_post(staffing, as_at="2015-03-31"))
+    register.refresh_from_db()
+    staffing.refresh_from_db()
+    assert register.settings == {"periods": ["2014-15"]}
+    assert staffing.settings == {"as_at": "2015-03-31"}
+    text = preview_text(author, blank)
+    assert "Children on the child protection register: this year against last" in text
+    assert "31/03/2015" in text

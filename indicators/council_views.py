@@ -7,9 +7,11 @@ from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 
 from council_reports import permissions
-from indicators import frames
+from indicators import caching, frames
 from indicators.choosing import choose
 from indicators.models import Authority
 from indicators.summary import by_theme, latest_figures
@@ -23,18 +25,33 @@ def overview(request: HttpRequest, council: str) -> HttpResponse:
     options = frames.comparator_options(authority, any_target=True)
     choice = choose(request, authority, options)
     chosen = choice.chosen
-    figures = latest_figures(authority, chosen, include_provisional=staff)
     query = urlencode({"comparators": ",".join(choice.slugs)})
+
+    def draw_tables() -> str:
+        figures = latest_figures(authority, chosen, include_provisional=staff)
+        return render_to_string(
+            "indicators/overview_tables.html",
+            {
+                "council": authority,
+                "themes": by_theme(figures),
+                "query": query,
+                "gap_columns": [option for option in chosen if option.slug != frames.TARGET],
+                "show_target": any(option.slug == frames.TARGET for option in chosen),
+            },
+        )
+
+    # The tables depend only on the council, the comparators chosen and whether provisional
+    # figures are shown (the council's own staff): that is what they are filed under.
+    tables = caching.cached("overview", (authority.pk, query, staff), draw_tables)
     return render(
         request,
         "indicators/council_overview.html",
         {
             "council": authority,
-            "themes": by_theme(figures),
+            # Drawn by our own template (overview_tables.html), which escapes what it prints.
+            "tables": mark_safe(tables),  # noqa: S308
             "options": options,
             "chosen": choice.slugs,
-            "gap_columns": [option for option in chosen if option.slug != frames.TARGET],
-            "show_target": any(option.slug == frames.TARGET for option in chosen),
             "errors": choice.errors,
             "query": query,
             "staff": staff,

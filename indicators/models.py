@@ -682,3 +682,19 @@ class YearLock(models.Model):
 
     def __str__(self) -> str:
         return f"{self.authority} {codes.financial_year_code(self.financial_year)}"
+
+
+class FiguresVersion(models.Model):
+    """One row whose token changes whenever figures change (indicators.caching): cached pages
+    are filed under the token they were drawn from, so a new token retires every one of them
+    in every process at once. Random rather than counted, so that restoring a backup never
+    brings back a token some cached page was drawn under."""
+
+    token = models.CharField(max_length=32)
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("figures version")
+
+    def __str__(self) -> str:
+        return f"{self.token} ({self.changed_at:%Y-%m-%d %H:%M:%S})"

@@ -24,7 +24,7 @@ from django.db.models import AutoField, BigAutoField, JSONField, Model
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from indicators import derive
+from indicators import caching, derive
 from indicators.models import (
     Authority,
     Comparator,
@@ -195,6 +195,7 @@ def write_figures(
         for row in rows:
             result.warnings.extend((row.row, w) for w in row.warnings)
         if not dry_run:
+            caching.figures_changed()  # bulk writes send no signals
             result.log = ImportLog.objects.create(
                 command=command,
                 filename=str(filename)[:500],

@@ -14,7 +14,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from indicators import derive
+from django.db.models import F, Window
+from django.db.models.functions import RowNumber
+
+from indicators import codes, derive
 from indicators.frames import SN_MEAN, SN_MEDIAN, TARGET, ComparatorOption
 from indicators.models import Authority, Indicator, Observation, Period, Target, Theme
 from indicators.neighbours import neighbour_figures
@@ -81,21 +84,9 @@ def latest_figures(
     Period's ordering says. `comparators` are the chosen ones (frames.comparator_options);
     a "target" among them is shown as red/amber/green rather than as a gap.
     """
-    qs = Observation.objects.filter(authority=authority).select_related("indicator", "period")
-    if not include_provisional:
-        qs = qs.published()
-    by_indicator: dict[int, list[Observation]] = defaultdict(list)
-    for obs in qs.order_by("indicator_id", "period__end_date", "-period__start_date"):
-        by_indicator[obs.indicator_id].append(obs)
-    if not by_indicator:
+    latest = _latest_series(authority, include_provisional=include_provisional)
+    if not latest:
         return []
-
-    latest: dict[int, tuple[Observation, Observation | None, list[Observation]]] = {}
-    for indicator_id, series in by_indicator.items():
-        last = series[-1]
-        same_kind = [o for o in series if o.period.kind == last.period.kind]
-        previous = same_kind[-2] if len(same_kind) > 1 else None
-        latest[indicator_id] = (last, previous, same_kind[-TREND_POINTS:])
 
     compared = _comparator_values(
         comparators,
@@ -144,7 +135,7 @@ def latest_figures(
                     target.tolerance if target else Decimal(0),
                     indicator.polarity,
                 ),
-                trend=[TrendPoint(o.period.label, o.value) for o in trend],
+                trend=trend,
             )
         )
     order = {theme: i for i, theme in enumerate(Theme.values)}
@@ -152,6 +143,56 @@ def latest_figures(
         key=lambda f: (order.get(f.indicator.theme, len(order)), f.indicator.normalised_code)
     )
     return figures
+
+
+def _latest_series(
+    authority: Authority, *, include_provisional: bool
+) -> dict[int, tuple[Observation, Observation | None, list[TrendPoint]]]:
+    """Indicator id → (latest observation, the one before it for the same kind of period, the
+    last TREND_POINTS points of that kind), in two queries whatever the years stored.
+
+    The database ranks each indicator's figures per kind of period, latest first, and returns
+    the first TREND_POINTS of each kind as plain values; only the latest and previous
+    observations are loaded as objects. A council with 13 years of quarters has some 4,000
+    figures, of which the page shows about 600.
+    """
+    qs = Observation.objects.filter(authority=authority)
+    if not include_provisional:
+        qs = qs.published()
+    ranked = qs.annotate(
+        rank=Window(
+            RowNumber(),
+            partition_by=[F("indicator_id"), F("period__kind")],
+            order_by=[F("period__end_date").desc(), F("period__start_date").asc()],
+        )
+    ).filter(rank__lte=TREND_POINTS)
+    # Each kind's points, latest first; the latest overall comes last in Period's ordering
+    # (end date, then the longer period), so the same rule picks it here.
+    points: dict[int, dict[str, list[tuple]]] = defaultdict(lambda: defaultdict(list))
+    for row in ranked.values_list(
+        "pk",
+        "indicator_id",
+        "period__kind",
+        "period__code",
+        "period__start_date",
+        "period__end_date",
+        "value",
+    ).order_by("indicator_id", "period__kind", "rank"):
+        points[row[1]][row[2]].append(row)
+    chosen: dict[int, list[tuple]] = {}
+    for indicator_id, kinds in points.items():
+        chosen[indicator_id] = max(kinds.values(), key=lambda s: (s[0][5], -s[0][4].toordinal()))
+    wanted = [series[i][0] for series in chosen.values() for i in range(min(2, len(series)))]
+    loaded = Observation.objects.select_related("indicator", "period").in_bulk(wanted)
+    series_of: dict[int, tuple[Observation, Observation | None, list[TrendPoint]]] = {}
+    for indicator_id, series in chosen.items():
+        trend = [
+            TrendPoint(codes.period_label(kind, code, start, end), value)
+            for _pk, _indicator, kind, code, start, end, value in reversed(series)
+        ]
+        previous = loaded[series[1][0]] if len(series) > 1 else None
+        series_of[indicator_id] = (loaded[series[0][0]], previous, trend)
+    return series_of
 
 
 def by_theme(figures: list[LatestFigure]) -> list[ThemeFigures]:

@@ -4,6 +4,7 @@ gets its "who may not" test as cheaply as its "who may"."""
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
 
 from council_reports.accounts import provision_user
 from indicators.models import Authority, Comparator, Indicator, Nation, Region
@@ -65,3 +66,11 @@ def users(council_a, council_b) -> dict:
         key: provision_user(key.replace("_", "."), role, names, PASSWORD)[0]
         for key, (role, names) in specs.items()
     }
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: tests roll their figures back without committing,
+    so the figures version never changes between them and a page cached by one test would
+    otherwise be served to the next."""
+    cache.clear()

@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
@@ -32,6 +33,8 @@ from django.utils import timezone, translation
 # A bound on staleness should a process die between a commit and its new token.
 TIMEOUT = 60 * 60
 FIGURES_ROW = 1
+
+Drawn = TypeVar("Drawn")
 
 
 def current_version() -> str:
@@ -77,8 +80,9 @@ def _new_version(alias: str) -> None:
         manager.update_or_create(pk=FIGURES_ROW, defaults=fields)
 
 
-def cached(name: str, parts: Iterable[object], draw: Callable[[], str]) -> str:
-    """`draw()`'s text, from the cache when drawn before from the same figures.
+def cached(name: str, parts: Iterable[object], draw: Callable[[], Drawn]) -> Drawn:
+    """What `draw()` returns (text, or anything that pickles), from the cache when drawn
+    before from the same figures.
 
     `parts` name what else the text depends on (a council, the comparators chosen, whether
     provisional figures are shown); the language is added here, as every page is translated.
@@ -88,11 +92,11 @@ def cached(name: str, parts: Iterable[object], draw: Callable[[], str]) -> str:
     described = "|".join(str(part) for part in (*parts, translation.get_language()))
     digest = hashlib.blake2b(described.encode(), digest_size=16).hexdigest()
     key = f"figures:{current_version()}:{name}:{digest}"
-    text = cache.get(key)
-    if text is None:
-        text = draw()
-        cache.set(key, text, TIMEOUT)
-    return text
+    found = cache.get(key)
+    if found is None:
+        found = draw()
+        cache.set(key, found, TIMEOUT)
+    return found
 
 
 def connect_signals() -> None:

@@ -16,7 +16,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from council_reports import permissions
-from indicators import charts, frames
+from indicators import caching, charts, frames
 from indicators.choosing import choose
 from indicators.exporting import write_csv, write_xlsx
 from indicators.models import Authority, Indicator, Observation, PeriodKind
@@ -39,22 +39,41 @@ def indicator_page(request: HttpRequest, council: str, indicator: str) -> HttpRe
     if period_kind not in kinds:
         period_kind = PeriodKind.YEAR if PeriodKind.YEAR in kinds or not kinds else kinds[0]
 
-    frame = frames.indicator_frame(
-        authority, measure, chosen, include_provisional=staff, period_kind=period_kind
-    )
     query = {"comparators": ",".join(chosen)}
     if period_kind != PeriodKind.YEAR:
         query["period"] = period_kind
 
     download = request.GET.get("format", "")
     if download in ("csv", "xlsx"):
+        frame = frames.indicator_frame(
+            authority, measure, chosen, include_provisional=staff, period_kind=period_kind
+        )
         return _download(frame, authority, measure, download, period_kind)
 
-    title = _("%(indicator)s: %(council)s") % {
-        "indicator": measure.title,
-        "council": authority.name,
-    }
-    councils = _councils(authority, measure, frame, options)
+    def draw() -> dict:
+        frame = frames.indicator_frame(
+            authority, measure, chosen, include_provisional=staff, period_kind=period_kind
+        )
+        title = _("%(indicator)s: %(council)s") % {
+            "indicator": measure.title,
+            "council": authority.name,
+        }
+        return {
+            "table": charts.trend_table(frame, charts.Scale.of(measure), title),
+            "figure": charts.trend_figure(frame, charts.Scale.of(measure), title)
+            if not frame.empty
+            else None,
+            "styles": charts.series_styles(frame),
+            "has_provisional": bool((frame["status"] == Observation.Status.PROVISIONAL).any())
+            if not frame.empty
+            else False,
+            "last_updated": _last_updated(authority, measure, staff),
+            **_councils(authority, measure, frame, options),
+        }
+
+    # The chart, the tables and the ranking depend on the council, the indicator, the
+    # comparators and kind of period chosen and whether provisional figures are shown.
+    drawn = caching.cached("indicator", (authority.pk, measure.pk, urlencode(query), staff), draw)
     return render(
         request,
         "indicators/indicator_page.html",
@@ -68,16 +87,7 @@ def indicator_page(request: HttpRequest, council: str, indicator: str) -> HttpRe
             "errors": choice.errors,
             "period_kind": period_kind,
             "period_kinds": [(kind, PeriodKind(kind).label) for kind in kinds],
-            "table": charts.trend_table(frame, charts.Scale.of(measure), title),
-            "figure": charts.trend_figure(frame, charts.Scale.of(measure), title)
-            if not frame.empty
-            else None,
-            "styles": charts.series_styles(frame),
-            "has_provisional": bool((frame["status"] == Observation.Status.PROVISIONAL).any())
-            if not frame.empty
-            else False,
-            "last_updated": _last_updated(authority, measure, staff),
-            **councils,
+            **drawn,
             "query": urlencode(query),
             "csv_query": urlencode({**query, "format": "csv"}),
             "xlsx_query": urlencode({**query, "format": "xlsx"}),

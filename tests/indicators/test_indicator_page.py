@@ -277,3 +277,57 @@ def test_a_withheld_latest_figure_is_not_ranked(client, member, dfe):
     # Halton's latest is now 2023-24, withheld: no rank, and the table says why.
     assert "Halton has no published figure to rank for 2023/24" in html
     assert "Suppressed to protect confidentiality" in html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_page_is_drawn_once_and_cached_until_a_figure_changes(
+    client, users, council_a, lac_allocated, wales_average
+):
+    """Committed figures, as in production: the second view takes the chart, tables and
+    ranking from the cache in fewer queries (the same whatever is stored), and a figure
+    entered through the form is on the next view."""
+    for code, value in (("2013-14", "68.70"), ("2014-15", "63.28")):
+        period = Period.objects.for_code(code)
+        Observation.objects.create(
+            authority=council_a, indicator=lac_allocated, period=period, value=value
+        )
+        Observation.objects.create(
+            comparator=wales_average, indicator=lac_allocated, period=period, value="96.00"
+        )
+    member = users["member"]
+    member.comparators = ["wales-average"]
+    member.save()
+    client.force_login(member)
+    path = f"/councils/{council_a.slug}/indicators/{lac_allocated.slug}/"
+
+    def view() -> tuple[int, str]:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(path)
+        assert response.status_code == 200
+        return len(captured), response.text
+
+    drawn, first = view()
+    cached, again = view()
+    assert cached <= 8 < drawn
+    assert "63.28" in first and "63.28" in again
+
+    client.force_login(users["approver"])
+    entered = client.post(
+        f"/councils/{council_a.slug}/figures/new/",
+        {
+            "indicator": lac_allocated.slug,
+            "period": "2014-15",
+            "value": "",
+            "numerator": "400",
+            "denominator": "621",
+            "source": "CareFirst",
+            "note": "",
+            "reason": "Late recording",
+            "confirm": "yes",
+        },
+    )
+    assert entered.status_code == 302
+    client.force_login(member)
+    _queries, after = view()
+    cells = table_cells(after)
+    assert cells[("2014/15", "Rhondda Cynon Taf")] == "64.41"

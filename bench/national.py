@@ -12,7 +12,8 @@ of travel, gaps and ranks have something to show. National and regional averages
 of their councils' generated figures. Everything is written through the app's one write path
 (indicators.store.write_figures), history included, one indicator at a time.
 
-    DJANGO_DEBUG=true .venv/bin/python bench/national.py     # into the configured database
+    DJANGO_DEBUG=true .venv/bin/python bench/national.py           # into DATABASE_URL's database
+    DJANGO_DEBUG=true .venv/bin/python bench/national.py --json    # the counts as JSON
 """
 
 from __future__ import annotations
@@ -221,13 +222,19 @@ class _Walk:
 
 
 def main() -> None:
+    import json
     import os
+    from dataclasses import asdict
 
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "council_reports.settings")
     django.setup()
-    generated = generate()
+    as_json = "--json" in sys.argv[1:]
+    generated = generate(progress=(lambda _line: None) if as_json else print)
+    if as_json:  # for bench/run.py: the counts as one line of JSON
+        print(json.dumps(asdict(generated)))
+        return
     print(
         f"{generated.created:,} observations generated ({generated.kept_real:,} real kept) for "
         f"{generated.councils} councils x {generated.indicators} indicators x "

@@ -23,8 +23,10 @@ import tempfile
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher
+from reports.libraries import import_weasyprint
+
+HTML = import_weasyprint().HTML
+from weasyprint.urls import URLFetcher  # noqa: E402 (imported above, with its libraries)
 
 PDF_VARIANT = "pdf/ua-1"
 

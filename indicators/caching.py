@@ -80,18 +80,22 @@ def _new_version(alias: str) -> None:
         manager.update_or_create(pk=FIGURES_ROW, defaults=fields)
 
 
-def cached(name: str, parts: Iterable[object], draw: Callable[[], Drawn]) -> Drawn:
+def cached(
+    name: str, parts: Iterable[object], draw: Callable[[], Drawn], version: str | None = None
+) -> Drawn:
     """What `draw()` returns (text, or anything that pickles), from the cache when drawn
     before from the same figures.
 
     `parts` name what else the text depends on (a council, the comparators chosen, whether
     provisional figures are shown); the language is added here, as every page is translated.
+    `version`: current_version(), when the caller has read it already, so that a page made
+    of several cached pieces reads the token once.
     """
     if _pending(connections[DEFAULT_DB_ALIAS]):
         return draw()
     described = "|".join(str(part) for part in (*parts, translation.get_language()))
     digest = hashlib.blake2b(described.encode(), digest_size=16).hexdigest()
-    key = f"figures:{current_version()}:{name}:{digest}"
+    key = f"figures:{version or current_version()}:{name}:{digest}"
     found = cache.get(key)
     if found is None:
         found = draw()

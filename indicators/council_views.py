@@ -18,11 +18,16 @@ from indicators.summary import by_theme, latest_figures
 
 
 def overview(request: HttpRequest, council: str) -> HttpResponse:
-    authority = get_object_or_404(Authority, slug=council)
+    # The council, its comparators and the tables change only when figures do (councils,
+    # comparators and targets count as figures: indicators.caching), so a member's view reads
+    # from the database only the session, the user and the figures version.
+    version = caching.current_version()
+    authority, options = caching.cached(
+        "council", (council,), lambda: council_and_options(council), version
+    )
     # Members read published (final) figures; the council's own staff also see provisional
     # ones, marked, so they can check what they entered before it is approved.
     staff = permissions.can_view_returns(request.user, authority)
-    options = frames.comparator_options(authority, any_target=True)
     choice = choose(request, authority, options)
     chosen = choice.chosen
     query = urlencode({"comparators": ",".join(choice.slugs)})
@@ -42,7 +47,7 @@ def overview(request: HttpRequest, council: str) -> HttpResponse:
 
     # The tables depend only on the council, the comparators chosen and whether provisional
     # figures are shown (the council's own staff): that is what they are filed under.
-    tables = caching.cached("overview", (authority.pk, query, staff), draw_tables)
+    tables = caching.cached("overview", (authority.pk, query, staff), draw_tables, version)
     return render(
         request,
         "indicators/council_overview.html",
@@ -58,3 +63,10 @@ def overview(request: HttpRequest, council: str) -> HttpResponse:
             "can_enter": permissions.can_enter_returns(request.user, authority),
         },
     )
+
+
+def council_and_options(slug: str) -> tuple[Authority, list[frames.ComparatorOption]]:
+    """The council a URL names (with its region, which the page names), or 404, and the
+    comparators it can be shown against (targets offered where it has any)."""
+    authority = get_object_or_404(Authority.objects.select_related("region"), slug=slug)
+    return authority, frames.comparator_options(authority, any_target=True)

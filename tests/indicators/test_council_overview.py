@@ -27,6 +27,7 @@ from tests.factories import (
     IndicatorFactory,
     NeighbourGroupFactory,
     ObservationFactory,
+    RegionFactory,
     TargetFactory,
 )
 
@@ -242,6 +243,63 @@ def test_cached_tables_need_the_same_few_queries_whatever_the_figures_stored(cli
     tables = slice(page.index("<table"), page.rindex("</table>"))
     assert cached_page[tables] == page[tables]  # the rest holds a fresh CSRF token each time
     assert "2021/22" in page  # the 13th year is there
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_cached_overview_reads_only_the_session_the_user_and_the_figures_version(client):
+    """The council, its comparators and the tables all come from the cache: what is left
+    for the database is the member's session and user, and the token saying whether figures
+    changed. (Members' load on the overview, bench/load.py, is mostly these views.)"""
+    council, _wales = _council_with_everything(indicators=3)
+    council.region = RegionFactory(name="South Wales", nation="wales")
+    council.save()
+    member = provision_user("councillor", "member", [], PASSWORD)[0]
+    member.comparators = ["wales-average", "sn-mean", "sn-median", "target"]
+    member.save()
+    client.force_login(member)
+    path = f"/councils/{council.slug}/"
+    drawn, page = _queries(client, path)
+
+    with CaptureQueriesContext(connection) as captured:
+        cached_page = client.get(path).text
+    tables = [re.search(r'FROM "(\w+)"', query["sql"]).group(1) for query in captured]
+    assert tables == ["django_session", "council_reports_user", "indicators_figuresversion"]
+    assert len(tables) < drawn
+    # The same page: the council's name and region, every comparator offered and chosen.
+    heading = slice(page.index("<h1>"), page.index("</form>"))
+    assert cached_page[heading] == page[heading]
+    assert 'id="comparator-target" checked' in cached_page
+    assert "<p>Wales, South Wales" in cached_page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_target_and_a_renamed_council_show_on_the_next_view_of_a_cached_page(
+    client, users, council_a, lac_allocated
+):
+    ObservationFactory(
+        authority=council_a,
+        indicator=lac_allocated,
+        period=Period.objects.for_code("2014-15"),
+        value=63.28,
+    )
+    client.force_login(users["member"])
+    path = f"/councils/{council_a.slug}/"
+    client.get(path)
+    page = client.get(path).text  # from the cache
+    assert 'id="comparator-target"' not in page  # no targets, so none offered
+
+    TargetFactory(
+        authority=council_a,
+        indicator=lac_allocated,
+        period=Period.objects.for_code("2014-15"),
+        value=70,
+    )
+    council_a.name = "Rhondda Cynon Taff"
+    council_a.save()
+
+    page = client.get(path).text
+    assert 'id="comparator-target"' in page
+    assert "<h1>Rhondda Cynon Taff</h1>" in page
 
 
 @pytest.mark.django_db(transaction=True)

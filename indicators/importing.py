@@ -34,10 +34,12 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import gc
 import io
 import math
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -128,6 +130,25 @@ class ImportReport:
 # --- Entry points ----------------------------------------------------------------------------
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector off for the length of an import.
+
+    Checking a file keeps a few objects per row until the import ends, and the collector
+    walked them all again each time they had grown by a quarter: nearly half the time of
+    checking 100,000 rows. Reference counting still frees what is dropped (the rows form no
+    cycles); the collector is switched on again at the end, unless it was off already.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+@_collector_paused()
 def import_observations_file(
     path: str | Path,
     *,
@@ -181,6 +202,7 @@ def import_observations_file(
     return report
 
 
+@_collector_paused()
 def parse_observations(
     path: str | Path, *, create_missing: bool = False
 ) -> tuple[list[store.FigureRow], list[tuple[int, str]]]:
@@ -387,7 +409,7 @@ def _read_header(cells: list[str]) -> tuple[list[str | None], list[str]]:
 # --- Parsing rows ----------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class _Row:
     """One data row read and checked field by field, before the figures are checked."""
 
@@ -445,6 +467,8 @@ class _Lookups:
         self.periods: dict[str, codes.PeriodSpec | codes.PeriodError] = {}
         self._authority_memo: dict[str, Authority | None] = {}
         self._comparator_memo: dict[str, Comparator | None] = {}
+        self._key_codes: dict[str, str] = {}
+        self._numbers: dict[str, tuple[Decimal, int]] = {}
 
     def authority(self, text: str) -> Authority | None:
         if text not in self._authority_memo:
@@ -475,6 +499,27 @@ class _Lookups:
             )
         return self._comparator_memo[text]
 
+    def key_code(self, code: str) -> str:
+        found = self._key_codes.get(code)
+        if found is None:
+            found = self._key_codes[code] = codes.normalise_indicator_code(code)
+        return found
+
+    def number(
+        self, fields: dict[str, str], column: str, errors: list[str]
+    ) -> tuple[Decimal | None, int | None]:
+        """`_number`, remembered per text that reads well: files repeat small counts."""
+        text = fields.get(column, "")
+        found = self._numbers.get(text)
+        if found is not None:
+            return found
+        if not text:
+            return None, None
+        found = _number(fields, column, errors)
+        if found[0] is not None:
+            self._numbers[text] = found  # type: ignore[assignment]
+        return found
+
     def period(self, text: str) -> codes.PeriodSpec | codes.PeriodError:
         found = self.periods.get(text)
         if found is None:
@@ -494,7 +539,7 @@ def _parse(
         table = read_table(path)
     except FileError as exc:
         return [], [(exc.row, str(exc))], 0
-    table = [(number, cells) for number, cells in table if any(c.strip() for c in cells)]
+    table = [(number, cells) for number, cells in table if "".join(cells).strip()]
     if not table:
         return [], [(FILE_ROW, "the file is empty; expected a header row naming the columns")], 0
     header_row, header_cells = table[0]
@@ -511,7 +556,8 @@ def _parse(
     new: dict[str, _NewIndicator] = {}
     for done, (number, cells) in enumerate(data, start=1):
         row, row_errors = _parse_row(number, cells, columns, lookups, create_missing, new)
-        errors.extend((number, message) for message in row_errors)
+        if row_errors:
+            errors.extend((number, message) for message in row_errors)
         if row is not None:
             parsed.append(row)
         if progress and done % PROGRESS_EVERY == 0:
@@ -545,18 +591,18 @@ def _parse_row(
         )
     subject = _subject(fields.get("authority", ""), kind, lookups, errors)
     code = fields.get("indicator", "")
-    key_code = codes.normalise_indicator_code(code)
+    key_code = lookups.key_code(code)
     unit = _unit(fields, errors)
     _check_indicator(code, key_code, unit, lookups, create_missing, errors)
     period = _period(fields.get("period", ""), lookups, errors)
-    numerator, _ = _number(fields, "numerator", errors)
-    denominator, _ = _number(fields, "denominator", errors)
+    numerator, _ = lookups.number(fields, "numerator", errors)
+    denominator, _ = lookups.number(fields, "denominator", errors)
     withheld = fields.get("value", "").lower()
     if withheld in WITHHELD_MARKERS:
         value, value_places = None, None
     else:
         withheld = ""
-        value, value_places = _number(fields, "value", errors)
+        value, value_places = lookups.number(fields, "value", errors)
     if kind == "target":
         _check_target(numerator, denominator, value, withheld, errors)
     source = fields.get("source") or None
@@ -589,6 +635,9 @@ def _parse_row(
 
 def _fields(cells: list[str], columns: list[str | None], errors: list[str]) -> dict[str, str]:
     """The row's cells by column name, stripped and without the export's formula guard."""
+    if len(cells) <= len(columns) and None not in columns and "'" not in "".join(cells):
+        # The usual row, every cell under a named column and no apostrophe: read in one go.
+        return dict(zip(columns, map(str.strip, cells)))  # type: ignore[arg-type]
     fields: dict[str, str] = {}
     for position, cell in enumerate(cells):
         text = cell.strip()
@@ -776,8 +825,12 @@ def _check_figures(
                 )
             )
             continue
-        subject_kind = "comparator" if isinstance(row.subject, Comparator) else "authority"
-        key = (subject_kind, row.subject.pk, row.is_target, row.key_code, row.period_code)
+        subject = row.subject
+        authority, comparator = (
+            (None, subject) if isinstance(subject, Comparator) else (subject, None)
+        )
+        subject_kind = "authority" if comparator is None else "comparator"
+        key = (subject_kind, subject.pk, row.is_target, row.key_code, row.period_code)
         content = (row.numerator, row.denominator, value, row.withheld, row.note, row.source)
         earlier = first_by_key.get(key)
         if earlier is not None:
@@ -798,8 +851,8 @@ def _check_figures(
                 row=row.row,
                 indicator=indicator,
                 period_code=row.period_code,
-                authority=row.subject if isinstance(row.subject, Authority) else None,
-                comparator=row.subject if isinstance(row.subject, Comparator) else None,
+                authority=authority,
+                comparator=comparator,
                 is_target=row.is_target,
                 numerator=row.numerator,
                 denominator=row.denominator,
@@ -833,9 +886,31 @@ def _number(
     and a leading £. Anything else, or a negative, is an error naming the column.
     """
     raw = fields.get(column, "")
-    text = _WHITESPACE.sub("", raw)
+    if not raw:
+        return None, None
+    # Most cells are plain numbers already; only the others need cleaning up.
+    text = raw if _PLAIN_NUMBER.match(raw) else _cleaned_number(raw, column, errors)
     if not text:
         return None, None
+    whole, _point, fraction = text.partition(".")
+    if len(whole.lstrip("0")) > MAX_INTEGER_DIGITS:
+        errors.append(f"{column} {_show(raw)} is too large ({MAX_INTEGER_DIGITS} digits at most)")
+        return None, None
+    amount = Decimal(text)
+    places = len(fraction)
+    if places > MAX_DECIMAL_PLACES:
+        # The database keeps 4 places; rounding here makes a second import find no change.
+        amount = derive.round_half_up(amount, MAX_DECIMAL_PLACES)
+        places = MAX_DECIMAL_PLACES
+    return amount, places
+
+
+def _cleaned_number(raw: str, column: str, errors: list[str]) -> str:
+    """A spreadsheet's number as plain digits (`1,588` -> `1588`, `63.28%` -> `63.28`), or ""
+    when the cell is blank or, with an error added, not a number."""
+    text = _WHITESPACE.sub("", raw)
+    if not text:
+        return ""
     text = text.removesuffix("%").removeprefix("£")
     negative = text[:1] in ("-", "\u2212")
     if negative:
@@ -846,7 +921,7 @@ def _number(
                 f"{column} {_show(raw)} is not a number: a comma may only separate "
                 "thousands (1,588); decimals take a point (75.83)"
             )
-            return None, None
+            return ""
         text = text.replace(",", "")
     if not _PLAIN_NUMBER.match(text):
         if raw.strip().lower() in WITHHELD_MARKERS:
@@ -856,21 +931,11 @@ def _number(
             )
         else:
             errors.append(f"{column} {_show(raw)} is not a number")
-        return None, None
-    amount = Decimal(text)
-    if negative and amount != 0:
+        return ""
+    if negative and Decimal(text) != 0:
         errors.append(f"{column} {_show(raw)} is negative; figures cannot be below zero")
-        return None, None
-    integer_digits = len(text.split(".", 1)[0].lstrip("0"))
-    if integer_digits > MAX_INTEGER_DIGITS:
-        errors.append(f"{column} {_show(raw)} is too large ({MAX_INTEGER_DIGITS} digits at most)")
-        return None, None
-    places = _places(text)
-    if places > MAX_DECIMAL_PLACES:
-        # The database keeps 4 places; rounding here makes a second import find no change.
-        amount = derive.round_half_up(amount, MAX_DECIMAL_PLACES)
-        places = MAX_DECIMAL_PLACES
-    return amount, places
+        return ""
+    return text
 
 
 def needs_formula_guard(text: str) -> bool:

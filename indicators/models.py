@@ -406,13 +406,29 @@ class Observation(models.Model):
         PROVISIONAL = "provisional", _("Provisional")
         FINAL = "final", _("Final")
 
+    # Every index is written on every insert (an import stores 100,000 rows and as many
+    # history records): authority, comparator and indicator get no index of their own, as
+    # each leads one below (authority: the (authority, indicator) index; comparator: the
+    # unique comparator-indicator-period index; indicator: the (indicator, period) index).
     authority = models.ForeignKey(
-        Authority, null=True, blank=True, on_delete=models.PROTECT, related_name="observations"
+        Authority,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="observations",
+        db_index=False,
     )
     comparator = models.ForeignKey(
-        Comparator, null=True, blank=True, on_delete=models.PROTECT, related_name="observations"
+        Comparator,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="observations",
+        db_index=False,
     )
-    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="observations")
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.PROTECT, related_name="observations", db_index=False
+    )
     period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="observations")
     numerator = models.DecimalField(
         _("numerator"), null=True, blank=True, validators=[MinValueValidator(Decimal(0))], **FIGURE
@@ -450,7 +466,11 @@ class Observation(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords()
+    # A record is found by its observation's id (and ordered by date); indexes on its copies
+    # of the keys would be read by no query and written by every import.
+    history = HistoricalRecords(
+        no_db_index=["authority", "comparator", "indicator", "period", "updated_by"]
+    )
     objects = ObservationQuerySet.as_manager()
 
     class Meta:

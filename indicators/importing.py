@@ -285,8 +285,7 @@ def _read_csv(data: bytes) -> Table:
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     table: Table = []
     try:
-        for number, cells in enumerate(reader, start=1):
-            table.append((number, cells))
+        table.extend(enumerate(reader, start=1))  # the rows before a bad one stay, to count
     except csv.Error as exc:
         raise FileError(f"this line cannot be read as CSV: {exc}", row=len(table) + 1) from None
     return table

@@ -180,7 +180,14 @@ CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
         if REDIS_URL
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+        else {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            # Local memory's default, 300 entries, is fewer than the overviews of a national
+            # instance take (two pieces for each of 175 councils), and a full cache drops a
+            # third of itself at once: every worker would draw them again and again. Pieces
+            # are at most about 80 KB, so a worker's cache stays under about 80 MB.
+            "OPTIONS": {"MAX_ENTRIES": 1000},
+        }
     )
 }
 

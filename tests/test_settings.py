@@ -44,3 +44,20 @@ def test_a_bad_setting_fails_loudly(env, message):
     done = settings_in_a_fresh_process(env)
     assert done.returncode != 0
     assert message in done.stderr
+
+
+def test_without_redis_each_process_keeps_every_councils_overview_in_memory(settings):
+    """Two cached pieces per council (its tables, and the council with its comparators) for
+    all 175 English and Welsh councils, with room to spare, rather than a cache that culls
+    a third of itself whenever it fills."""
+    from django.core.cache.backends.locmem import LocMemCache
+
+    config = settings.CACHES["default"]
+    if config["BACKEND"] != "django.core.cache.backends.locmem.LocMemCache":
+        pytest.skip("REDIS_URL is set: the cache is Redis")
+    cache = LocMemCache("capacity", {"OPTIONS": config.get("OPTIONS", {})})
+    pieces = 2 * 175 + 100
+    for number in range(pieces):
+        cache.set(f"piece:{number}", number)
+    assert [cache.get(f"piece:{number}") for number in range(pieces)] == list(range(pieces))
+    cache.clear()

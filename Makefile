@@ -54,10 +54,10 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# Every benchmark in one run at national scale (bench/run.py): prints one table, writes
+# bench/results/latest.json and docs/performance.md. Needs PostgreSQL on 127.0.0.1 and wrk.
 bench: install
-	$(PY) bench/import.py
-	$(PY) bench/dashboard.py
-	$(PY) bench/report.py
+	$(PY) bench/run.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

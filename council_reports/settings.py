@@ -9,6 +9,12 @@ DJANGO_STATIC_ROOT where collectstatic gathers static files for WhiteNoise (defa
                    <project>/staticfiles)
 REDIS_URL          redis://host:6379/0 for a cache shared by every app server and a task queue
                    in Redis (default: each process's own memory; tasks in the database)
+DJANGO_HTTPS       true when users reach the app over HTTPS (default false): cookies sent over
+                   HTTPS only, HTTP redirected to HTTPS, HSTS, and X-Forwarded-Proto: https
+                   from the proxy in front trusted as HTTPS
+DJANGO_SSL_REDIRECT     false when the proxy in front redirects HTTP itself (default: DJANGO_HTTPS)
+DJANGO_HSTS_SECONDS     how long browsers keep to HTTPS (default 31536000, a year, with HTTPS)
+DJANGO_HSTS_PRELOAD     false to leave "preload" out of the HSTS header (default: with HSTS)
 
 A bad value fails loudly at start-up rather than running with a surprise.
 """
@@ -100,6 +106,25 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "council_reports.middleware.LoginRequiredMiddleware",
 ]
+
+# Served over HTTPS (DJANGO_HTTPS): `manage.py check --deploy` then has nothing to warn of.
+# The proxy or load balancer in front terminates TLS and says so in X-Forwarded-Proto; it checks
+# /healthz over plain HTTP, so that path is never redirected.
+HTTPS = env_bool("DJANGO_HTTPS", False)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SSL_REDIRECT", HTTPS)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+try:
+    SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS") or (31_536_000 if HTTPS else 0))
+except ValueError as exc:
+    raise ImproperlyConfigured("DJANGO_HSTS_SECONDS must be a whole number of seconds") from exc
+# The header covers the app's host and the hosts under it; "preload" only permits asking
+# browsers to build HTTPS-only in (nothing is submitted): DJANGO_HSTS_PRELOAD=false withholds it.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", SECURE_HSTS_SECONDS > 0)
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
 
 ROOT_URLCONF = "council_reports.urls"
 

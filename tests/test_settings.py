@@ -61,3 +61,48 @@ def test_without_redis_each_process_keeps_every_councils_overview_in_memory(sett
         cache.set(f"piece:{number}", number)
     assert [cache.get(f"piece:{number}") for number in range(pieces)] == list(range(pieces))
     cache.clear()
+
+
+def check_deploy(env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        env={
+            "PATH": "/usr/bin:/bin",
+            "DJANGO_SECRET_KEY": "a-long-random-production-key-" + "x7Kq2" * 10,
+            "DJANGO_ALLOWED_HOSTS": "reports.example.gov.uk",
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_production_settings_over_https_pass_the_deployment_checks():
+    done = check_deploy({"DJANGO_HTTPS": "true"})
+    assert done.returncode == 0, done.stderr
+    assert "System check identified no issues" in done.stdout
+
+
+def test_without_https_the_deployment_checks_name_what_is_missing():
+    done = check_deploy({})
+    assert done.returncode != 0
+    for warning in ("security.W004", "security.W008", "security.W012", "security.W016"):
+        assert warning in done.stderr
+
+
+def test_over_https_pages_redirect_to_https_but_the_health_check_answers_plain_http(db):
+    from django.test import Client, override_settings
+
+    with override_settings(SECURE_SSL_REDIRECT=True, SECURE_REDIRECT_EXEMPT=[r"^healthz$"]):
+        client = Client()  # the security middleware reads its settings when it is made
+        page = client.get("/accounts/login/")
+        assert page.status_code == 301
+        assert page["Location"] == "https://testserver/accounts/login/"
+        assert client.get("/healthz").status_code == 200
+
+
+def test_a_bad_hsts_value_fails_loudly():
+    done = settings_in_a_fresh_process({"DJANGO_DEBUG": "true", "DJANGO_HSTS_SECONDS": "a year"})
+    assert done.returncode != 0
+    assert "DJANGO_HSTS_SECONDS must be a whole number of seconds" in done.stderr

@@ -175,7 +175,7 @@ def child(args: argparse.Namespace) -> None:
 def run(rows: int, runs: int) -> dict[str, Any]:
     import django
 
-    from bench.environment import database_version, machine_facts
+    from bench.environment import database_version, machine_facts, provenance
 
     django.setup()
     from django.conf import settings
@@ -253,7 +253,7 @@ def run(rows: int, runs: int) -> dict[str, Any]:
         "peak_rss_mb": max(known_peaks) if known_peaks else None,
         "target_rows_per_second": TARGET_ROWS_PER_SECOND,
         "met": rows / median >= TARGET_ROWS_PER_SECOND,
-        "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        **provenance(),
         "machine": machine_facts(database),
     }
 

@@ -32,13 +32,11 @@ overrides).
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import io
 import json
 import math
 import os
 import statistics
-import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass
@@ -279,11 +277,10 @@ def check(response, page: Page) -> None:
 
 
 def write_results(args: argparse.Namespace, timings: list[Timing], met: bool, facts) -> None:
+    from bench.environment import provenance
+
     results = {
-        "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "commit": git("rev-parse", "--short", "HEAD"),
-        # Uncommitted changes are measured too: say so beside the commit.
-        "uncommitted_changes": bool(git("status", "--porcelain", "--untracked-files=no")),
+        **provenance(),
         "machine": facts,
         "warmup": args.warmup,
         "requests": args.requests,
@@ -298,16 +295,6 @@ def write_results(args: argparse.Namespace, timings: list[Timing], met: bool, fa
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     print(f"results: {args.out}")
-
-
-def git(*arguments: str) -> str:
-    try:
-        done = subprocess.run(
-            ["git", *arguments], cwd=ROOT, capture_output=True, text=True, check=True
-        )
-    except (OSError, subprocess.CalledProcessError):
-        return ""
-    return done.stdout.strip()
 
 
 if __name__ == "__main__":

@@ -4,13 +4,17 @@ means little)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import platform
+import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def postgres_admin(url: str, *statements: str) -> None:
@@ -120,3 +124,23 @@ def machine(database: str) -> str:
         f"machine: {facts['cpu']}, {facts['cores']} cores, {facts['ram']}, "
         f"Python {facts['python']}, {facts['database']}"
     )
+
+
+def provenance() -> dict[str, str | bool]:
+    """When the figures were taken and from which commit; uncommitted changes are measured
+    too, so say so beside the commit."""
+    return {
+        "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "commit": git("rev-parse", "--short", "HEAD"),
+        "uncommitted_changes": bool(git("status", "--porcelain", "--untracked-files=no")),
+    }
+
+
+def git(*arguments: str) -> str:
+    try:
+        done = subprocess.run(
+            ["git", *arguments], cwd=ROOT, capture_output=True, text=True, check=True
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+    return done.stdout.strip()

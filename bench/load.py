@@ -67,7 +67,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import datetime as dt
 import json
 import os
 import secrets
@@ -790,13 +789,10 @@ def table(results: list[dict]) -> str:
 def write_results(out: Path, results: list[dict]) -> None:
     """One server's figures at the top level (as bench/run.py reads them), or with
     --compare each server's under "compared"."""
-    from bench.dashboard import git
+    from bench.environment import provenance
 
     document = {
-        "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "commit": git("rev-parse", "--short", "HEAD"),
-        # Uncommitted changes are measured too: say so beside the commit.
-        "uncommitted_changes": bool(git("status", "--porcelain", "--untracked-files=no")),
+        **provenance(),
         **(results[0] if len(results) == 1 else {"compared": results}),
     }
     out.parent.mkdir(parents=True, exist_ok=True)

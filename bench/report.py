@@ -59,7 +59,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime as dt
 import inspect
 import io
 import json
@@ -657,13 +656,10 @@ def page_count(pdf: bytes) -> int:
 
 
 def write_results(args: argparse.Namespace, figures: dict[str, Any], facts) -> None:
-    from bench.dashboard import git
+    from bench.environment import provenance
 
     results = {
-        "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "commit": git("rev-parse", "--short", "HEAD"),
-        # Uncommitted changes are measured too: say so beside the commit.
-        "uncommitted_changes": bool(git("status", "--porcelain", "--untracked-files=no")),
+        **provenance(),
         "machine": facts,
         **figures,
     }

@@ -27,7 +27,6 @@ then 1.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import os
 import subprocess
@@ -83,15 +82,13 @@ def parse_args() -> argparse.Namespace:
 
 
 def main() -> None:
-    from bench.environment import postgres_admin, throwaway_url
+    from bench.environment import postgres_admin, provenance, throwaway_url
 
     args = parse_args()
     postgres_url = args.postgres_url or throwaway_url(None, "bench_national") or DEFAULT_POSTGRES
     started = time.perf_counter()
     results: dict[str, Any] = {
-        "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "commit": git("rev-parse", "--short", "HEAD"),
-        "uncommitted_changes": bool(git("status", "--porcelain", "--untracked-files=no")),
+        **provenance(),
         "quick": args.quick,
         "load_average_at_start": os.getloadavg()[0],
     }
@@ -414,16 +411,6 @@ def write_page(table: str) -> None:
     before, rest = text.split(START, 1)
     _old, after = rest.split(END, 1)
     PAGE.write_text(f"{before}{START}\n{table}\n{END}{after}", encoding="utf-8")
-
-
-def git(*arguments: str) -> str:
-    try:
-        done = subprocess.run(
-            ["git", *arguments], cwd=ROOT, capture_output=True, text=True, check=True
-        )
-    except (OSError, subprocess.CalledProcessError):
-        return ""
-    return done.stdout.strip()
 
 
 if __name__ == "__main__":

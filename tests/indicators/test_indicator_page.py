@@ -19,6 +19,7 @@ from indicators import workflow
 from indicators.frames import indicator_frame
 from indicators.models import Authority, Indicator, Observation, Period, Target
 from tests.conftest import PASSWORD
+from tests.indicators.test_figure_views import figure_data, new_url
 
 RCT = "/councils/rhondda-cynon-taf/indicators/scc013aii/"
 HALTON = "/councils/halton/indicators/cin_rereferral_percent/"
@@ -313,21 +314,11 @@ def test_the_page_is_drawn_once_and_cached_until_a_figure_changes(
 
     client.force_login(users["approver"])
     entered = client.post(
-        f"/councils/{council_a.slug}/figures/new/",
-        {
-            "indicator": lac_allocated.slug,
-            "period": "2014-15",
-            "value": "",
-            "numerator": "400",
-            "denominator": "621",
-            "source": "CareFirst",
-            "note": "",
-            "reason": "Late recording",
-            "confirm": "yes",
-        },
+        new_url(council_a),
+        figure_data(period="2014-15", numerator="400", reason="Late recording", confirm="yes"),
     )
     assert entered.status_code == 302
     client.force_login(member)
-    _queries, after = view()
+    _count, after = view()
     cells = table_cells(after)
     assert cells[("2014/15", "Rhondda Cynon Taf")] == "64.41"

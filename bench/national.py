@@ -47,10 +47,6 @@ class Generated:
     observations: int
     seconds: float
 
-    @property
-    def rows_per_second(self) -> float:
-        return self.created / self.seconds if self.seconds else 0.0
-
 
 def period_codes() -> list[str]:
     """Each financial year followed by its quarters: 2012-13, 2012-13 Q1 ... 2024-25 Q4."""

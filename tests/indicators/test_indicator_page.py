@@ -322,3 +322,33 @@ def test_the_page_is_drawn_once_and_cached_until_a_figure_changes(
     _count, after = view()
     cells = table_cells(after)
     assert cells[("2014/15", "Rhondda Cynon Taf")] == "64.41"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_members_and_staff_are_never_given_each_others_cached_page(
+    client, users, council_a, lac_allocated
+):
+    Observation.objects.create(
+        authority=council_a,
+        indicator=lac_allocated,
+        period=Period.objects.for_code("2014-15"),
+        value="63.28",
+    )
+    Observation.objects.create(
+        authority=council_a,
+        indicator=lac_allocated,
+        period=Period.objects.for_code("2015-16"),
+        value="70.00",
+        status=Observation.Status.PROVISIONAL,
+    )
+    path = f"/councils/{council_a.slug}/indicators/{lac_allocated.slug}/"
+    for user, sees_provisional in (
+        ("member", False),
+        ("officer_a", True),
+        ("member", False),
+        ("officer_a", True),
+    ):
+        client.force_login(users[user])
+        cells = table_cells(client.get(path).text)
+        assert cells[("2014/15", "Rhondda Cynon Taf")] == "63.28", user
+        assert (("2015/16", "Rhondda Cynon Taf") in cells) is sees_provisional, user

@@ -199,7 +199,8 @@ STORAGES = {
 }
 
 # One cache shared by every app server and worker when REDIS_URL is set; otherwise each
-# process's own memory. It holds charts drawn as SVG (content-addressed, never stale).
+# process's own memory. It holds charts drawn as SVG (content-addressed, never stale) and the
+# dashboards' tables, filed under the figures version (indicators.caching).
 REDIS_URL = os.environ.get("REDIS_URL", "").strip()
 CACHES = {
     "default": (

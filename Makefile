@@ -8,7 +8,7 @@ DFE_DATA ?= ../shared/data/dfe
 # The development server runs with DEBUG on unless told otherwise (it serves static files).
 export DJANGO_DEBUG ?= true
 
-.PHONY: run serve install migrate test test-postgres lint format bench clean
+.PHONY: run serve install migrate test test-postgres lint security format bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -49,6 +49,13 @@ test-postgres: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# Static security checks: bandit over the app and benchmarks (medium and high findings fail;
+# each accepted one carries a `# nosec` with its reason in the code) and pip-audit over
+# everything installed (.ci/pip-audit; accepted advisories in .ci/pip-audit-ignores).
+security: install
+	$(VENV)/bin/bandit -q -c pyproject.toml -r . --severity-level medium
+	./.ci/pip-audit
 
 format: install
 	$(VENV)/bin/ruff check --fix .

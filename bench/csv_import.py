@@ -431,7 +431,7 @@ def bare_insert(rows: list[tuple]) -> float:
         else:
             placeholders = ", ".join(["%s"] * len(FLOOR_COLUMNS))
             cursor.executemany(
-                f"INSERT INTO {table} ({columns}) VALUES ({placeholders})",  # noqa: S608
+                f"INSERT INTO {table} ({columns}) VALUES ({placeholders})",  # noqa: S608 - our table  # nosec B608
                 [tuple(sqlite_value(v) for v in row) for row in rows],
             )
     return time.perf_counter() - started

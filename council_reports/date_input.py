@@ -30,7 +30,7 @@ class DateInputWidget(forms.MultiWidget):
     def _render(self, template_name, context, renderer=None):
         # The project's templates, not the form renderer's: the widget's template lives
         # with the pages that use it.
-        return mark_safe(render_to_string(template_name, context))  # noqa: S308
+        return mark_safe(render_to_string(template_name, context))  # noqa: S308  # nosec B308 B703
 
     def decompress(self, value):
         if isinstance(value, dt.date):

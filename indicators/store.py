@@ -419,7 +419,7 @@ def _record_creations(ids: list[int], user, reason: str, now: dt.datetime) -> No
     stamp_params = [f.get_db_prep_save(stamps[f.attname], connection) for f in stamp_fields]
     # Names come from the models' metadata, quoted; every value is a parameter.
     head = (
-        f"INSERT INTO {quote(history._meta.db_table)} "  # noqa: S608
+        f"INSERT INTO {quote(history._meta.db_table)} "  # noqa: S608  # nosec B608
         f"({', '.join([*copied, *(quote(f.column) for f in stamp_fields)])}) "
         f"SELECT {', '.join(copied)}, {', '.join(['%s'] * len(stamp_params))} "
         f"FROM {quote(Observation._meta.db_table)} WHERE {quote(Observation._meta.pk.column)}"
@@ -458,7 +458,7 @@ def _insert_columns(model: type[Model], columns: dict[str, list[Any]]) -> None:
     names = ", ".join(quote(f.column) for f in fields)
     row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
     # Names come from the model's metadata, quoted; every value is a parameter.
-    head = f"INSERT INTO {quote(model._meta.db_table)} ({names}) VALUES "  # noqa: S608
+    head = f"INSERT INTO {quote(model._meta.db_table)} ({names}) VALUES "  # noqa: S608  # nosec B608
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             # sqlite3 runs executemany in C with one prepared statement.

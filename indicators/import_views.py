@@ -7,6 +7,8 @@ import which rows is `indicators.uploads.disallowed_rows`, applied both times.
 
 from __future__ import annotations
 
+import logging
+
 from django import forms
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -18,6 +20,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from council_reports import permissions
 from indicators import importing, uploads
 from indicators.models import ImportLog
+
+logger = logging.getLogger(__name__)
 
 # Enough to find the pattern in a bad file without a page of thousands of rows.
 SHOWN_PROBLEMS = 500
@@ -151,7 +155,18 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
     pending = _pending(request, token)
     # Checked again: the file is the same, but the user's councils or the stored figures
     # may have changed since the preview.
-    report = _import(request, pending, dry_run=False)
+    try:
+        report = _import(request, pending, dry_run=False)
+    except importing.ImportInterrupted as exc:
+        # The upload stays, so the same button runs the import again (figures it may have
+        # stored already are then left unchanged).
+        logger.error("import of %s interrupted", pending.filename, exc_info=True)
+        return render(
+            request,
+            "indicators/import_interrupted.html",
+            {"pending": pending, "message": str(exc)},
+            status=503,
+        )
     if not report.ok or report.result is None or report.result.log is None:
         return _preview_page(request, pending, report, confirming=True)
     uploads.discard(request.session, pending)

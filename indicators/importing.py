@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.utils.text import slugify
 from openpyxl.utils import get_column_letter
 
@@ -110,6 +110,12 @@ class FileError(Exception):
     def __init__(self, message: str, row: int = FILE_ROW):
         super().__init__(message)
         self.row = row
+
+
+class ImportInterrupted(Exception):
+    """The database went away while the figures were being written (a lost connection, a
+    restarted server, a backend ended by an administrator). The message says what a user can
+    do; the import wrote in one transaction, so it can simply be run again."""
 
 
 @dataclass
@@ -192,14 +198,34 @@ def import_observations_file(
         )
         return report
     reason = f"{COMMAND} {name}"
-    with transaction.atomic():
-        for indicator in new_indicators:
-            indicator._change_reason = reason  # type: ignore[attr-defined]
-            indicator.save()
-        report.result = store.write_figures(
-            rows, command=COMMAND, filename=name, user=user, progress=written
-        )
+    committing = False
+    try:
+        with transaction.atomic():
+            for indicator in new_indicators:
+                indicator._change_reason = reason  # type: ignore[attr-defined]
+                indicator.save()
+            report.result = store.write_figures(
+                rows, command=COMMAND, filename=name, user=user, progress=written
+            )
+            committing = True
+    except (OperationalError, InterfaceError) as exc:
+        raise ImportInterrupted(_interrupted_message(exc, committing)) from exc
     return report
+
+
+def _interrupted_message(exc: Exception, committing: bool) -> str:
+    cause = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    if committing:
+        # The server may have stored the transaction before the connection went.
+        return (
+            f"The database connection was lost while the import was being committed ({cause}). "
+            "It may or may not have been saved: if the import log does not list it, run the "
+            "import again (figures already stored are left unchanged)."
+        )
+    return (
+        f"The database connection was lost while the figures were being written ({cause}). "
+        "Nothing was written: run the import again."
+    )
 
 
 @_collector_paused()

@@ -537,9 +537,12 @@ def _copy_columns(cursor, model: type[Model], fields: list, columns: dict[str, l
 
     quote = cursor.db.ops.quote_name
     names = ", ".join(quote(f.column) for f in fields)
-    cursor.cursor.copy_expert(
-        f"COPY {quote(model._meta.db_table)} ({names}) FROM STDIN", _PartsReader(parts())
-    )
+    # The driver's own cursor: its errors (a lost connection) are raised as Django's, as
+    # every query through Django's cursor is, so callers catch one kind.
+    with cursor.db.wrap_database_errors:
+        cursor.cursor.copy_expert(
+            f"COPY {quote(model._meta.db_table)} ({names}) FROM STDIN", _PartsReader(parts())
+        )
 
 
 class _PartsReader:

@@ -10,7 +10,8 @@ Every row is checked before anything is written. With any error the command prin
 `row N: message` on stderr, writes nothing and exits with status 1 (row 0 is the file as a
 whole). Otherwise it writes all rows in one transaction, records an import log, prints
 `created N, updated N, unchanged N, warnings N` and each data-quality warning as
-`row N: warning: ...`, and exits 0.
+`row N: warning: ...`, and exits 0. A database connection lost while writing rolls the
+transaction back: the command says so and exits with status 1, and can simply be run again.
 
 --create-missing adds indicators the app does not know (the file's unit column is then
 required); --provisional marks the file's observations provisional; --user records a user of
@@ -22,7 +23,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from indicators.importing import import_observations_file
+from indicators.importing import ImportInterrupted, import_observations_file
 from indicators.models import Observation
 
 
@@ -49,16 +50,20 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         user = _user(options["user"]) if options["user"] else None
         progress = _TerminalProgress(self.stdout) if self.stdout.isatty() else None
-        report = import_observations_file(
-            options["file"],
-            user=user,
-            dry_run=options["dry_run"],
-            create_missing=options["create_missing"],
-            default_status=Observation.Status.PROVISIONAL if options["provisional"] else None,
-            progress=progress,
-        )
-        if progress:
-            progress.finish()
+        try:
+            report = import_observations_file(
+                options["file"],
+                user=user,
+                dry_run=options["dry_run"],
+                create_missing=options["create_missing"],
+                default_status=Observation.Status.PROVISIONAL if options["provisional"] else None,
+                progress=progress,
+            )
+        except ImportInterrupted as exc:
+            raise CommandError(str(exc), returncode=1) from exc
+        finally:
+            if progress:
+                progress.finish()
         if not report.ok:
             for row, message in report.errors:
                 self.stderr.write(f"row {row}: {message}")

@@ -15,6 +15,12 @@ DJANGO_HTTPS       true when users reach the app over HTTPS (default false): coo
 DJANGO_SSL_REDIRECT     false when the proxy in front redirects HTTP itself (default: DJANGO_HTTPS)
 DJANGO_HSTS_SECONDS     how long browsers keep to HTTPS (default 31536000, a year, with HTTPS)
 DJANGO_HSTS_PRELOAD     false to leave "preload" out of the HSTS header (default: with HSTS)
+DJANGO_PROXY_COUNT      how many proxies in front add to X-Forwarded-For (default 1 with
+                        DJANGO_HTTPS, else 0): sign-in throttling counts failures by client address
+DJANGO_SIGNIN_ATTEMPTS  failed sign-ins before an account is locked from that address (default 5)
+DJANGO_SIGNIN_LOCK_MINUTES  how long such a lock lasts (default 15)
+DJANGO_SESSION_IDLE_MINUTES signed out after this long without a request (default 60)
+DJANGO_SESSION_HOURS    signed out this long after signing in, however active (default 10)
 
 A bad value fails loudly at start-up rather than running with a surprise.
 """
@@ -24,11 +30,15 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from council_reports.csp import plotly_style_hashes
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -43,6 +53,19 @@ def env_bool(name: str, default: bool) -> bool:
     if value in {"0", "false", "no", "off"}:
         return False
     raise ImproperlyConfigured(f"{name} must be true or false, not {raw!r}")
+
+
+def env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise ImproperlyConfigured(f"{name} must be a whole number, 0 or more, not {raw!r}")
+    return value
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
@@ -84,6 +107,7 @@ INSTALLED_APPS = [
     "simple_history",
     "django_tasks",
     "django_tasks_db",
+    "axes",
     "council_reports",
     "indicators",
     "workforce",
@@ -93,6 +117,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Static files straight from the app server (gunicorn), compressed and cached for a year
     # under content-hashed names once collectstatic has run: no separate web server needed.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -104,7 +129,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "council_reports.middleware.SessionExpiryMiddleware",
     "council_reports.middleware.LoginRequiredMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 # Served over HTTPS (DJANGO_HTTPS): `manage.py check --deploy` then has nothing to warn of.
@@ -115,16 +143,62 @@ SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SSL_REDIRECT", HTTPS)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
-try:
-    SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS") or (31_536_000 if HTTPS else 0))
-except ValueError as exc:
-    raise ImproperlyConfigured("DJANGO_HSTS_SECONDS must be a whole number of seconds") from exc
+SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31_536_000 if HTTPS else 0)
 # The header covers the app's host and the hosts under it; "preload" only permits asking
 # browsers to build HTTPS-only in (nothing is submitted): DJANGO_HSTS_PRELOAD=false withholds it.
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", SECURE_HSTS_SECONDS > 0)
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Content Security Policy (django-csp): scripts, styles, fonts, images and connections from the
+# app itself only, never another host; no plugins; forms post back to the app; no page may be
+# framed but a committee paper's preview, inside the builder (reports.views.preview). Charts'
+# data travels as JSON in <script type="application/json"> (json_script), which a policy
+# never runs; plotly.js is the app's own static file, and the <style> elements it adds are
+# allowed by their hashes (council_reports.csp), never by 'unsafe-inline'.
+PLOTLY_DIR = Path(importlib.util.find_spec("plotly").origin).parent / "package_data"  # type: ignore[union-attr,arg-type]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, *plotly_style_hashes(PLOTLY_DIR / "plotly.min.js")],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "frame-src": [SELF],
+        "frame-ancestors": [NONE],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+    }
+}
+
+# Sign-in throttling (django-axes): after DJANGO_SIGNIN_ATTEMPTS failures for one username
+# from one address, that pair is refused for DJANGO_SIGNIN_LOCK_MINUTES (429, the lockout
+# page); a successful sign-in clears the count. `manage.py axes_reset_username NAME` lifts a
+# lock early. Behind a proxy the client's address is read from X-Forwarded-For, trusting only
+# the DJANGO_PROXY_COUNT proxies in front.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("DJANGO_SIGNIN_ATTEMPTS", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("DJANGO_SIGNIN_LOCK_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "council_reports.views.locked_out"
+AXES_IPWARE_PROXY_COUNT = env_int("DJANGO_PROXY_COUNT", 1 if HTTPS else 0)
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
+)
+
+# Sessions end after DJANGO_SESSION_IDLE_MINUTES without a request and DJANGO_SESSION_HOURS
+# after signing in however busy (council_reports.middleware.SessionExpiryMiddleware), and when
+# the browser closes: machines in council offices are shared.
+SESSION_IDLE_SECONDS = env_int("DJANGO_SESSION_IDLE_MINUTES", 60) * 60
+SESSION_COOKIE_AGE = env_int("DJANGO_SESSION_HOURS", 10) * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 ROOT_URLCONF = "council_reports.urls"
 
@@ -190,7 +264,7 @@ STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT") or BASE_DIR / "staticfil
 # package (package_data/plotly.min.js), at static/plotly/plotly.min.js.
 STATICFILES_DIRS = [
     BASE_DIR / "static",
-    ("plotly", Path(importlib.util.find_spec("plotly").origin).parent / "package_data"),  # type: ignore[union-attr,arg-type]
+    ("plotly", PLOTLY_DIR),
 ]
 
 STORAGES = {

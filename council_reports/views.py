@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -34,4 +35,18 @@ def home(request: HttpRequest) -> HttpResponse:
         request,
         "home.html",
         {"councils": councils, "linked": bool(mine), "return_councils": enters},
+    )
+
+
+def locked_out(request: HttpRequest, response=None, credentials=None) -> HttpResponse:
+    """django-axes' answer to a sign-in from a locked username and address (AXES_LOCKOUT_CALLABLE):
+    429, saying how long the lock lasts and who can lift it."""
+    return render(
+        request,
+        "registration/locked_out.html",
+        {
+            "attempts": settings.AXES_FAILURE_LIMIT,
+            "minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+        },
+        status=429,
     )

@@ -145,14 +145,19 @@ def render_paper(paper: dict[str, Any], mode: Mode = "preview", *, svg=None) -> 
                 item["html"] = markdown_html(block["text"])
             blocks.append(item)
         sections.append({**section, "html": markdown_html(section["text"]), "items": blocks})
-    plotly_js = ""
-    styles = {"screen": _static_text("reports/paper.css")}
+    # The preview is a page of the app, under its Content Security Policy: it links its
+    # stylesheet and scripts. The HTML export and the PDF stand alone, so they carry them inline.
+    plotly_js = charts_js = ""
+    styles = {}
+    if mode != "preview":
+        styles["screen"] = _static_text("reports/paper.css")
     if mode == "pdf":
         styles["print"] = _static_text("reports/paper-print.css")
     if mode == "html":
         from plotly.offline import get_plotlyjs
 
         plotly_js = mark_safe(get_plotlyjs())  # noqa: S308 - the package's own file  # nosec B308 B703
+        charts_js = _static_text("reports/paper-charts.js")
     return render_to_string(
         "reports/paper.html",
         {
@@ -160,13 +165,15 @@ def render_paper(paper: dict[str, Any], mode: Mode = "preview", *, svg=None) -> 
             "sections": sections,
             "mode": mode,
             "plotly_js": plotly_js,
+            "charts_js": charts_js,
             "styles": styles,
         },
     )
 
 
 def _static_text(path: str) -> SafeString:
-    """A stylesheet's text, inlined so that the standalone HTML and the PDF need no server."""
+    """A stylesheet's or script's text, inlined so that the standalone HTML and the PDF need no
+    server."""
     from django.contrib.staticfiles import finders
 
     found = finders.find(path)

@@ -105,4 +105,4 @@ def test_over_https_pages_redirect_to_https_but_the_health_check_answers_plain_h
 def test_a_bad_hsts_value_fails_loudly():
     done = settings_in_a_fresh_process({"DJANGO_DEBUG": "true", "DJANGO_HSTS_SECONDS": "a year"})
     assert done.returncode != 0
-    assert "DJANGO_HSTS_SECONDS must be a whole number of seconds" in done.stderr
+    assert "DJANGO_HSTS_SECONDS must be a whole number, 0 or more, not 'a year'" in done.stderr

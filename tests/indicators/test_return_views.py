@@ -410,5 +410,6 @@ def test_invalid_submissions_never_fail_or_write(client, users, council_a, defin
 
 
 def test_signing_in_with_the_shared_password_reaches_the_returns(client, users, council_a):
-    assert client.login(username="officer.a", password=PASSWORD)
+    signed_in = client.post(reverse("login"), {"username": "officer.a", "password": PASSWORD})
+    assert signed_in.status_code == 302
     assert client.get(reverse("returns:list", args=["rhondda-cynon-taf"])).status_code == 200

@@ -9,6 +9,8 @@ changed); static/reports/builder.js saves as the author types and reloads the pr
 
 from __future__ import annotations
 
+from csp.constants import SELF
+from csp.decorators import csp_replace
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
@@ -362,7 +364,9 @@ def _paper_or_error(request: HttpRequest, report: Report):
         return None, response
 
 
+# Framed by the builder, on the same site only (X-Frame-Options and CSP frame-ancestors).
 @xframe_options_sameorigin
+@csp_replace({"frame-ancestors": [SELF]})
 @require_safe
 def preview(request: HttpRequest, slug: str, version: int) -> HttpResponse:
     report = _report(request, slug, version)

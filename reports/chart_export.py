@@ -31,6 +31,7 @@ import functools
 import hashlib
 import json
 import os
+import shutil
 import threading
 from collections.abc import Mapping
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -140,6 +141,7 @@ class _KaleidoServer:
         self._thread: threading.Thread | None = None
         self._kaleido: Any = None
         self._path: str | None = None
+        self._singleton: Path | None = None
         self._atexit_registered = False
 
     def export(self, figure: Mapping[str, Any], width: int, height: int) -> str:
@@ -194,6 +196,7 @@ class _KaleidoServer:
             )
             raise ChartExportError(f"Chromium at {path} {reason}. {INSTALL_HINT}") from exc
         self._path = path
+        self._singleton = _singleton_folder(self._kaleido)
         if not self._atexit_registered:
             atexit.register(stop_server)
             self._atexit_registered = True
@@ -204,17 +207,34 @@ class _KaleidoServer:
 
     def _stop(self) -> None:
         loop, thread, browser = self._loop, self._thread, self._kaleido
-        self._loop = self._thread = self._kaleido = self._path = None
+        singleton = self._singleton
+        self._loop = self._thread = self._kaleido = self._path = self._singleton = None
         if loop is None or thread is None:
             return
         if browser is not None:
-            # A crashed browser cannot close cleanly; choreographer then kills what is left.
+            # A crashed browser cannot close cleanly; choreographer then kills what is left
+            # and deletes the profile folder it made.
             with contextlib.suppress(Exception):
                 asyncio.run_coroutine_threadsafe(browser.close(), loop).result(10)
+        if singleton is not None:
+            shutil.rmtree(singleton, ignore_errors=True)
         loop.call_soon_threadsafe(loop.stop)
         thread.join(10)
         if not thread.is_alive():
             loop.close()
+
+
+def _singleton_folder(browser: Any) -> Path | None:
+    """The folder Chromium makes in the temporary directory for its SingletonSocket
+    (org.chromium.Chromium.XXXXXX), which its profile links to; read once it has started.
+    Chromium deletes it when it exits normally, but one that crashed or was killed (say,
+    out of memory) leaves it behind: one folder a crash, for the life of the machine."""
+    with contextlib.suppress(Exception):
+        profile = Path(browser._browser_impl.tmp_dir.path)
+        folder = Path(os.readlink(profile / "SingletonSocket")).parent
+        if folder.name.startswith("org.chromium."):
+            return folder
+    return None
 
 
 _server = _KaleidoServer()

@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.db.models import Q
 from rest_framework import generics, serializers
 from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import LimitOffsetPagination
 
 from council_reports.models import Role
 from indicators import codes
@@ -80,8 +81,17 @@ class ObservationSerializer(serializers.ModelSerializer):
         return obs.get_withheld_display() if obs.withheld else ""
 
 
+class ObservationPagination(LimitOffsetPagination):
+    """`?limit=&offset=` as settings.REST_FRAMEWORK has it, with a ceiling on the limit: a
+    limit past what the database can count to (`?limit=99999999999999999999`) was a server
+    error, not an answer. A larger limit gets this many, and `next` for the rest."""
+
+    max_limit = 10_000
+
+
 class ObservationList(generics.ListAPIView):
     serializer_class = ObservationSerializer
+    pagination_class = ObservationPagination
 
     def get_queryset(self):
         params = self.request.query_params

@@ -18,7 +18,3 @@ class UserAdmin(DjangoUserAdmin):
         *DjangoUserAdmin.add_fieldsets,
         (_("Role in council_reports"), {"fields": ["role", "authorities"]}),
     ]
-
-
-admin.site.site_header = _("council_reports administration")
-admin.site.site_title = _("council_reports")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -115,4 +117,88 @@ class Recommendation(models.Model):
         verbose_name = _("recommendation")
 
     def __str__(self) -> str:
-        return f"{self.number}. {self.action[:60]}"
+        # Not the action: a recommendation's name lands in places that are not gated as
+        # its text is (the admin's log of changes, delete confirmations, choice lists).
+        return _("Recommendation %(number)s") % {"number": self.number}
+
+
+class AppendOnly(models.QuerySet):
+    """Access records are evidence: no bulk change or deletion through the ORM."""
+
+    def update(self, **kwargs):
+        raise TypeError("audit text access records are never changed")
+
+    def delete(self):
+        raise TypeError("audit text access records are never deleted")
+
+
+class AuditTextAccess(models.Model):
+    """One page served that showed an audit's free text: who (the user, and their name and
+    role as they were), which council, audit, case or recommendation, which page, when,
+    and from where. Written by audits.access.record, one row a page; never changed or
+    deleted (the related rows may go; the names copied here stay)."""
+
+    class Page(models.TextChoices):
+        DETAIL = "detail", _("Audit page")
+        AUDIT_FORM = "audit_form", _("Audit form")
+        CASE_FORM = "case_form", _("Case form")
+        RECOMMENDATION_FORM = "recommendation_form", _("Recommendation form")
+        STATUS = "status", _("Recommendation status and history")
+        ADMIN_LIST = "admin_list", _("Administration: list")
+        ADMIN_CHANGE = "admin_change", _("Administration: record")
+        ADMIN_HISTORY = "admin_history", _("Administration: history")
+        ADMIN_DELETE = "admin_delete", _("Administration: delete confirmation")
+        PAPER = "paper", _("Committee paper")
+
+    at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    username = models.CharField(_("username"), max_length=150)
+    role = models.CharField(_("role"), max_length=10)
+    authority = models.ForeignKey(
+        Authority, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("council")
+    )
+    audit = models.ForeignKey(
+        CaseAudit,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="text_accesses",
+        verbose_name=_("audit"),
+    )
+    audit_title = models.CharField(_("audit title"), max_length=255, blank=True)
+    case = models.ForeignKey(
+        AuditedCase, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("case")
+    )
+    recommendation = models.ForeignKey(
+        Recommendation,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("recommendation"),
+    )
+    page = models.CharField(_("page"), max_length=20, choices=Page.choices)
+    path = models.CharField(_("address"), max_length=500)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+
+    objects = AppendOnly.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("audit text access")
+        verbose_name_plural = _("audit text accesses")
+
+    def __str__(self) -> str:
+        return f"{self.username} {self.get_page_display()} {self.at:%Y-%m-%d %H:%M:%S}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise TypeError("audit text access records are never changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("audit text access records are never deleted")

@@ -1,10 +1,12 @@
 """Case-audit pages of one council: its audits, an audit's cases and recommendations, and
 the later status updates of a recommendation.
 
-Audit free text is sensitive: every page here is refused to members (403), not just
-trimmed, and every object is looked up within the council the URL names. The one exception
-is the dashboard, which shows counts only (audits/dashboard.py) and so is for everyone
-signed in.
+Audit free text is sensitive: every page here is refused (403), not just trimmed, to anyone
+but the council's own officers, approvers and authors and administrators
+(permissions.can_read_audit_text), every object is looked up within the council the URL
+names, and every page drawn with an audit's text records who was shown it (audits.access).
+The one exception is the dashboard, which shows counts only (audits/dashboard.py) and so is
+for everyone signed in.
 """
 
 from __future__ import annotations
@@ -20,13 +22,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from audits import dashboard, derive
+from audits import access, dashboard, derive
 from audits.forms import AuditForm, CaseForm, RecommendationForm, StatusUpdateForm
 from audits.models import AuditedCase, CaseAudit, Recommendation
 from council_reports.permissions import (
     can_enter_returns,
+    can_read_audit_text,
     can_view_returns,
-    can_view_staff_records,
     council_for,
 )
 from indicators import charts
@@ -37,7 +39,9 @@ REASON_LENGTH = 100
 
 
 def audit_list(request: HttpRequest, council: str) -> HttpResponse:
-    authority = council_for(request.user, council, edit=False)
+    """Titles, auditors and dates only (no free text, so no access record), but only for
+    those who may open the audits."""
+    authority = council_for(request.user, council, edit=False, audit_text=True)
     audits = CaseAudit.objects.filter(authority=authority).select_related("period")
     return render(
         request,
@@ -76,7 +80,7 @@ def audit_dashboard(
             (a.recommendations for a in audits), derive.RecommendationCounts()
         ),
         # Links to an audit's cases and findings only for those who may open them.
-        "staff": can_view_staff_records(request.user, authority),
+        "staff": can_read_audit_text(request.user, authority),
         "grades_table": charts.trend_table(grades, grades_scale, grades_title),
         "grades_figure": charts.bar_figure(
             grades, grades_scale, grades_title, category_title=_("Audit")
@@ -107,11 +111,12 @@ def audit_dashboard(
 
 
 def audit_detail(request: HttpRequest, council: str, pk: int) -> HttpResponse:
-    authority = council_for(request.user, council, edit=False)
+    authority = council_for(request.user, council, edit=False, audit_text=True)
     audit = get_object_or_404(CaseAudit, pk=pk, authority=authority)
     cases = list(audit.cases.select_related("worker_role"))
     grades = [c.grade for c in cases]
     counts = derive.grade_counts(grades)
+    access.record(request, access.Page.DETAIL, authority=authority, audit=audit)
     return render(
         request,
         "audits/audit_detail.html",
@@ -150,6 +155,8 @@ def edit_audit(request: HttpRequest, council: str, pk: int | None = None) -> Htt
         reason = _("edited in the audit form") if audit else _("entered in the audit form")
         if _save(request, form, reason, "title"):
             return redirect("audits:detail", council=authority.slug, pk=form.instance.pk)
+    if audit:  # the form holds its scope and summary
+        access.record(request, access.Page.AUDIT_FORM, authority=authority, audit=audit)
     return render(
         request,
         "audits/form.html",
@@ -173,6 +180,8 @@ def edit_case(
         reason = _("edited in the case form") if case else _("entered in the case form")
         if _save(request, form, reason, "reference"):
             return redirect("audits:detail", council=authority.slug, pk=audit.pk)
+    if case:  # the form holds its findings and meetings examined
+        access.record(request, access.Page.CASE_FORM, authority=authority, audit=audit, case=case)
     return render(
         request,
         "audits/form.html",
@@ -200,6 +209,14 @@ def edit_recommendation(
         )
         if _save(request, form, reason, "number"):
             return redirect("audits:detail", council=authority.slug, pk=audit.pk)
+    if rec:  # the form holds its action and progress note
+        access.record(
+            request,
+            access.Page.RECOMMENDATION_FORM,
+            authority=authority,
+            audit=audit,
+            recommendation=rec,
+        )
     return render(
         request,
         "audits/form.html",
@@ -226,6 +243,7 @@ def update_status(request: HttpRequest, council: str, pk: int, rec_pk: int) -> H
         if _save(request, form, reason, "status"):
             return redirect("audits:detail", council=authority.slug, pk=audit.pk)
     history = rec.history.select_related("history_user").order_by("-history_date")
+    access.record(request, access.Page.STATUS, authority=authority, audit=audit, recommendation=rec)
     return render(
         request,
         "audits/status_form.html",

@@ -50,19 +50,36 @@ def can_restore(user) -> bool:
 
 
 def can_view_staff_records(user, authority) -> bool:
-    """Workforce snapshots and case audits: the council's officers and approvers,
-    administrators, and authors (who write the papers these records go into) may read them.
-    Members never do: audit findings are sensitive free text about children's cases."""
+    """Workforce snapshots: the council's officers and approvers, administrators, and
+    authors (who write the papers these records go into) may read them. Members never do.
+    Case audits are stricter: see can_read_audit_text."""
     if not user.is_authenticated:
         return False
     return can_enter_returns(user, authority) or user.role == Role.AUTHOR
 
 
-def council_for(user, slug: str, *, edit: bool):
+def can_read_audit_text(user, authority) -> bool:
+    """Case audits' free text (summaries, findings, meetings examined, recommendations and
+    their progress notes) is sensitive: only signed-in staff *of that council* (officers,
+    approvers and authors linked to it) and administrators read it. An author of another
+    council, or of none, does not; neither does a member. Every page that shows the text
+    records the view (audits.access)."""
+    if not user.is_authenticated:
+        return False
+    if is_admin(user):
+        return True
+    return user.role in STAFF_ROLES and acts_for(user, authority)
+
+
+def council_for(user, slug: str, *, edit: bool, audit_text: bool = False):
     """The council a URL names, or 404; PermissionDenied (403) when this user may not read
-    its staff records, or (with `edit`) may not change them."""
+    its staff records (with `audit_text`, its case audits' free text), or (with `edit`) may
+    not change them. Those who may change records may read their audits' text."""
     authority = get_object_or_404(Authority, slug=slug)
-    allowed = can_enter_returns if edit else can_view_staff_records
+    if edit:
+        allowed = can_enter_returns
+    else:
+        allowed = can_read_audit_text if audit_text else can_view_staff_records
     if not allowed(user, authority):
         raise PermissionDenied
     return authority

@@ -53,13 +53,14 @@ def lac_allocated(db) -> Indicator:
 @pytest.fixture
 def users(council_a, council_b) -> dict:
     """One user per role: officers of council A and B, an approver of A, a member, an author
-    and an administrator. All share PASSWORD."""
+    (of A: authors read only their councils' audit findings) and an administrator. All share
+    PASSWORD."""
     specs = {
         "officer_a": ("officer", [council_a.name]),
         "officer_b": ("officer", [council_b.name]),
         "approver": ("approver", [council_a.name]),
         "member": ("member", []),
-        "author": ("author", []),
+        "author": ("author", [council_a.name]),
         "admin": ("admin", []),
     }
     return {

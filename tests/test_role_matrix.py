@@ -5,8 +5,9 @@ without a row here fails `test_every_url_pattern_has_expectations`, and each (ur
 method) is its own test: `returns:return-officer_b-GET`.
 
 Roles: anonymous; officer_a (officer of Rhondda Cynon Taf, council A); officer_b (officer of
-Caerphilly, council B); approver (of council A); member; author; admin. Every object in a URL
-belongs to council A unless a test says otherwise.
+Caerphilly, council B); approver (of council A); member; author (of council A: authors read
+only their councils' audit findings); admin. Every object in a URL belongs to council A
+unless a test says otherwise.
 
 Answers:
   200 / 400 / 403 / 404 / 405  that status
@@ -295,7 +296,7 @@ def world(django_db_setup, django_db_blocker):
             "officer_b": ("officer", [b.name]),
             "approver": ("approver", [a.name]),
             "member": ("member", []),
-            "author": ("author", []),
+            "author": ("author", [a.name]),
             "admin": ("admin", []),
         }
         users = {

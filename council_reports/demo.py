@@ -32,13 +32,17 @@ from workforce.loading import WorkforceCounts, load_workforce
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 
-# username, role, councils they act for
+# The councils of the seed papers, whose figures, staffing and audits the demo holds.
+SEED_COUNCILS = ["Caerphilly", "Halton", "Herefordshire", "Rhondda Cynon Taf", "Walsall"]
+
+# username, role, councils they act for. The author writes for the seed councils: an
+# author reads a council's audit findings only when linked to it.
 DEMO_USERS: list[tuple[str, str, list[str]]] = [
     ("rct.officer", Role.OFFICER, ["Rhondda Cynon Taf"]),
     ("caerphilly.officer", Role.OFFICER, ["Caerphilly"]),
     ("rct.approver", Role.APPROVER, ["Rhondda Cynon Taf"]),
     ("member", Role.MEMBER, []),
-    ("author", Role.AUTHOR, []),
+    ("author", Role.AUTHOR, SEED_COUNCILS),
     ("admin", Role.ADMIN, []),
 ]
 

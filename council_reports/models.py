@@ -17,7 +17,8 @@ class Role(models.TextChoices):
 
 class User(AbstractUser):
     """A member of staff or a councillor. What each role may do is enforced by the views;
-    officers and approvers act only for the authorities they are linked to."""
+    officers and approvers act only for the authorities they are linked to, and authors read
+    only those authorities' case audit findings."""
 
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.MEMBER)
     authorities = models.ManyToManyField(

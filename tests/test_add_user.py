@@ -1,3 +1,5 @@
+import io
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
@@ -50,3 +52,14 @@ def test_a_weak_password_is_refused(db, monkeypatch):
     with pytest.raises(CommandError, match="NEW_USER_PASSWORD"):
         call_command("add_user", "weak", "--role", "member")
     assert not User.objects.filter(username="weak").exists()
+
+
+def test_an_author_without_a_council_is_told_they_read_no_audit_findings(db, council_a):
+    out = io.StringIO()
+    call_command("add_user", "writer", "--role", "author", stdout=out)
+    assert "reads no council's case audit findings" in out.getvalue()
+    out = io.StringIO()
+    call_command("add_user", "writer", "--role", "author", "--authority", "W06000016", stdout=out)
+    assert "audit findings" not in out.getvalue()
+    user = User.objects.get(username="writer")
+    assert [a.name for a in user.authorities.all()] == ["Rhondda Cynon Taf"]

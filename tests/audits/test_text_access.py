@@ -10,10 +10,13 @@ be changed through the admin or the ORM.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import logging
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
@@ -347,3 +350,20 @@ def test_the_admin_searches_records_by_address(people, record):
     )
     assert response.status_code == 200
     assert "1 audit text access" in response.content.decode()
+
+
+# ---------------------------------------------------------------------------------------
+# The demo: its author writes for the seed councils and reads their audits
+
+
+def test_the_demo_author_reads_every_demo_audit(db, monkeypatch):
+    monkeypatch.setenv("DEMO_PASSWORD", "a long enough demo passphrase 7")
+    call_command("load_demo", stdout=io.StringIO())
+    client = Client()
+    client.force_login(get_user_model().objects.get(username="author"))
+    audits = CaseAudit.objects.select_related("authority")
+    assert audits.count() == 2
+    for audit in audits:
+        url = reverse("audits:detail", kwargs={"council": audit.authority.slug, "pk": audit.pk})
+        assert client.get(url).status_code == 200
+    assert AuditTextAccess.objects.count() == 2

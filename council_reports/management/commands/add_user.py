@@ -3,6 +3,8 @@
     NEW_USER_PASSWORD='a long passphrase' python manage.py add_user jsmith \\
         --role officer --authority "Rhondda Cynon Taf"
 
+An author needs --authority for each council whose case audit findings they are to read.
+
 The password is read from the environment variable NEW_USER_PASSWORD, never from the
 command line (where it would land in shell history and process lists). Without it, a new
 user gets no usable password and an existing user keeps theirs.
@@ -50,6 +52,11 @@ class Command(BaseCommand):
         councils = ", ".join(a.name for a in user.authorities.order_by("name")) or "none"
         verb = "Created" if created else "Updated"
         self.stdout.write(f"{verb} {user.username} ({user.role}); authorities: {councils}")
+        if user.role == Role.AUTHOR and not options["authority"]:
+            self.stdout.write(
+                "No --authority given: the author writes papers for any council but reads "
+                "no council's case audit findings."
+            )
         if password is None and created:
             self.stdout.write(
                 "No NEW_USER_PASSWORD given: the user cannot sign in until one is set."

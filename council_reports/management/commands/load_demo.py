@@ -13,7 +13,7 @@ Everything is written in one transaction; any bad row writes nothing and the com
 Running it twice changes nothing: the second run reports 0 created and 0 updated.
 
 Demo users: rct.officer, caerphilly.officer (officers of those councils), rct.approver,
-member, author and admin. They get the password in DEMO_PASSWORD; without it, users created
+member, author (of the five seed councils, so it reads their audits' findings) and admin. They get the password in DEMO_PASSWORD; without it, users created
 by this run share one random password, printed once, and users that already exist keep theirs.
 
 --if-empty does nothing when the database already holds councils. --dfe PATH then imports

@@ -56,7 +56,7 @@ from reports.building import BuildError, html_bytes, paper_of, pdf_bytes
 from reports.chart_export import ChromiumMissing
 from reports.errors import ReportError
 from reports.models import BlockType, Report, ReportPack
-from reports.paper import build_paper
+from reports.paper import build_paper, without_audit_text
 from reports.spec import SpecError, parse_spec, spec_of
 
 logger = logging.getLogger(__name__)
@@ -294,6 +294,9 @@ def _council(
             # Never "published": this council's paper was not.
             spec.slug, spec.version, spec.status = report.slug, report.version, Report.Status.DRAFT
             paper = build_paper(spec)
+        # A pack is bulk output any author may download, whichever councils they write
+        # for: the recommendations' actions (audit free text) stay out of it.
+        paper = without_audit_text(paper)
         data = pdf_bytes(paper) if pack.format == ReportPack.Format.PDF else html_bytes(paper)
     except ChromiumMissing as exc:
         raise PackFailed(str(exc)) from exc

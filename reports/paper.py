@@ -306,9 +306,54 @@ def _post_costs(spec: PaperSpec, include_provisional: bool) -> dict:
     }
 
 
+# The recommendations block's column holding each action: audit free text, which the
+# council's staff alone may read (without_audit_text).
+ACTION_COLUMN = 1
+
+
+def holds_audit_text(paper: dict[str, Any]) -> bool:
+    """Whether the paper prints audit free text: a recommendations block with rows."""
+    return any(
+        block["type"] == BlockType.RECOMMENDATIONS and block.get("rows")
+        for section in paper["sections"]
+        for block in section["blocks"]
+    )
+
+
+def without_audit_text(paper: dict[str, Any]) -> dict[str, Any]:
+    """A copy of the paper with the recommendations' actions left out (number, owner, due
+    date and status stay) and a note saying why: what a reader who may not read the
+    council's audit findings sees. The paper given (perhaps a published paper's frozen
+    figures) is not changed."""
+    sections = []
+    for section in paper["sections"]:
+        blocks = []
+        for block in section["blocks"]:
+            if block["type"] == BlockType.RECOMMENDATIONS and block.get("rows"):
+                keep = [i for i in range(len(block["columns"])) if i != ACTION_COLUMN]
+                block = {
+                    **block,
+                    "columns": [block["columns"][i] for i in keep],
+                    "rows": [[row[i] for i in keep] for row in block["rows"]],
+                    "notes": [
+                        *block.get("notes", []),
+                        _(
+                            "The recommendations' wording is shown only to %(council)s's "
+                            "officers, approvers and authors."
+                        )
+                        % {"council": paper["authority"]},
+                    ],
+                }
+            blocks.append(block)
+        sections.append({**section, "blocks": blocks})
+    return {**paper, "sections": sections}
+
+
 def _audits(spec: PaperSpec, *, recommendations: bool) -> dict:
     """Grades per audit as the audit dashboard counts them; or the recommendations with
-    their progress, overdue at the day the paper is built."""
+    their progress, overdue at the day the paper is built. The actions are audit free text:
+    the views and packs pass the paper through without_audit_text for those who may not
+    read them."""
     today = timezone.localdate()
     if recommendations:
         rows = []
@@ -322,7 +367,7 @@ def _audits(spec: PaperSpec, *, recommendations: bool) -> dict:
             rows.append(
                 [
                     str(rec.number),
-                    rec.action,
+                    rec.action,  # ACTION_COLUMN
                     rec.owner,
                     rec.due_date.strftime("%d/%m/%Y") if rec.due_date else "",
                     status,

@@ -21,7 +21,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST, require_safe
 
-from council_reports.permissions import can_author, can_read_report
+from audits import access
+from council_reports.permissions import can_author, can_read_audit_text, can_read_report
 from reports import building, editing
 from reports.errors import ReportError
 from reports.forms import (
@@ -33,7 +34,7 @@ from reports.forms import (
     indicator_choices,
 )
 from reports.models import Block, BlockType, Report, Section
-from reports.paper import build_block
+from reports.paper import build_block, holds_audit_text, without_audit_text
 from reports.render import render_paper
 from reports.spec import SpecError, parse_spec, spec_of
 
@@ -351,9 +352,21 @@ def remove_block(request: HttpRequest, slug: str, version: int, block: int) -> H
 # Preview and exports
 
 
+def _as_read_by(request: HttpRequest, report: Report, *papers: dict) -> list[dict]:
+    """The papers as this reader may see them: a recommendations block's actions are audit
+    free text, for the council's own staff and administrators only (and each page showing
+    them is recorded, once); everyone else gets the block without them."""
+    if not any(holds_audit_text(paper) for paper in papers):
+        return list(papers)
+    if can_read_audit_text(request.user, report.authority):
+        access.record(request, access.Page.PAPER, authority=report.authority)
+        return list(papers)
+    return [without_audit_text(paper) for paper in papers]
+
+
 def _paper_or_error(request: HttpRequest, report: Report):
     try:
-        return building.paper_of(report), None
+        return _as_read_by(request, report, building.paper_of(report))[0], None
     except SpecError as exc:
         response = render(
             request,
@@ -480,7 +493,9 @@ def changes(request: HttpRequest, slug: str, version: int) -> HttpResponse:
     found, error = [], None
     if other is not None:
         try:
-            found = editing.changed_figures(building.paper_of(other), building.paper_of(report))
+            found = editing.changed_figures(
+                *_as_read_by(request, report, building.paper_of(other), building.paper_of(report))
+            )
         except SpecError as exc:
             error = exc.errors
     return render(

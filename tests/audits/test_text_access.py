@@ -22,6 +22,9 @@ from django.urls import reverse
 
 from audits.models import AuditedCase, AuditTextAccess, CaseAudit, Recommendation
 from council_reports.accounts import provision_user
+from reports import editing
+from reports.models import Report
+from reports.paper import without_audit_text
 from tests.conftest import PASSWORD
 
 SCOPE = "Ten cases on the register for neglect, picked at random"
@@ -350,6 +353,72 @@ def test_the_admin_searches_records_by_address(people, record):
     )
     assert response.status_code == 200
     assert "1 audit text access" in response.content.decode()
+
+
+# ---------------------------------------------------------------------------------------
+# Committee papers: a recommendations block prints the actions
+
+
+@pytest.fixture
+def paper(people, audit, council_a) -> Report:
+    return editing.save_spec(
+        {
+            "slug": "rct-audit-follow-up",
+            "title": "Case audit follow-up",
+            "committee": "Corporate Parenting Board",
+            "authority": council_a.name,
+            "sections": [{"heading": "Recommendations", "blocks": [{"type": "recommendations"}]}],
+        },
+        user=people["author"],
+    )
+
+
+def paper_urls(report: Report) -> list[str]:
+    kwargs = {"slug": report.slug, "version": report.version}
+    return [reverse(f"reports:{name}", kwargs=kwargs) for name in ("preview", "export_html")]
+
+
+@pytest.mark.parametrize("role", ["author", "admin", "author_b", "author_none"])
+def test_a_drafts_recommendations_print_their_actions_only_for_the_councils_staff(
+    people, paper, audit, role
+):
+    client = client_for(people, role)
+    for number, path in enumerate(paper_urls(paper), start=1):
+        response = client.get(path)
+        assert response.status_code == 200
+        content = response.content.decode()
+        assert "Head of CP" in content  # the owner, due date and status stay
+        if role in READERS:
+            assert ACTION in content
+            assert AuditTextAccess.objects.count() == number
+            record = AuditTextAccess.objects.order_by("-id").first()
+            assert (record.user, record.page, record.path) == (people[role], "paper", path)
+            assert record.authority == audit.authority
+        else:
+            assert ACTION not in content
+            assert "shown only to Rhondda Cynon Taf" in content
+            assert not AuditTextAccess.objects.exists()
+
+
+@pytest.mark.parametrize("role", ["member", "officer_b", "officer_a", "author_b"])
+def test_a_published_papers_actions_stay_with_the_councils_staff(people, paper, role):
+    published = editing.publish(paper, people["author"], seen=editing.edit_stamp(paper))
+    assert ACTION in str(published.frozen)  # frozen as the author saw it
+    response = client_for(people, role).get(paper_urls(published)[0])
+    assert response.status_code == 200
+    assert (ACTION in response.content.decode()) == (role in READERS)
+    assert AuditTextAccess.objects.count() == (1 if role in READERS else 0)
+
+
+def test_without_audit_text_leaves_the_paper_given_alone(paper):
+    from reports.building import paper_of
+
+    drawn = paper_of(paper)
+    withheld = without_audit_text(drawn)
+    [block] = withheld["sections"][0]["blocks"]
+    assert "Action" not in block["columns"]
+    assert all(ACTION not in row for row in block["rows"])
+    assert ACTION in str(drawn)
 
 
 # ---------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ DFE_DATA ?= ../shared/data/dfe
 # The development server runs with DEBUG on unless told otherwise (it serves static files).
 export DJANGO_DEBUG ?= true
 
-.PHONY: run serve install migrate test test-postgres lint security format bench clean
+.PHONY: run serve install migrate test test-postgres lint security format bench backup restore clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -65,6 +65,16 @@ format: install
 # bench/results/latest.json and docs/performance.md. Needs PostgreSQL on 127.0.0.1 and wrk.
 bench: install
 	$(PY) bench/run.py
+
+# The whole database in one checksummed file under backups/ (or BACKUP=path); restore one into
+# an empty database with `make restore FILE=backups/...zip`. docs/backup.md says more.
+backup: install
+	$(PY) manage.py backup $(if $(BACKUP),--output $(BACKUP))
+
+restore: install
+	$(if $(FILE),,$(error FILE=path/to/backup.zip is required))
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py restore $(FILE)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

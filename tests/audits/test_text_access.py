@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import logging
+import zipfile
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -419,6 +420,21 @@ def test_without_audit_text_leaves_the_paper_given_alone(paper):
     assert "Action" not in block["columns"]
     assert all(ACTION not in row for row in block["rows"])
     assert ACTION in str(drawn)
+
+
+def test_a_report_pack_leaves_the_actions_out(people, paper, council_a, settings, tmp_path):
+    from reports import packs
+
+    settings.MEDIA_ROOT = tmp_path
+    pack = packs.start(paper, [council_a], fmt="html", user=people["author"])
+    assert packs.build(pack.pk) == "done"
+    pack.refresh_from_db()
+    with zipfile.ZipFile(pack.file.path) as archive:
+        [name] = [n for n in archive.namelist() if n.endswith(".html")]
+        document = archive.read(name).decode()
+    assert "Head of CP" in document
+    assert ACTION not in document
+    assert not AuditTextAccess.objects.exists()
 
 
 # ---------------------------------------------------------------------------------------

@@ -73,6 +73,10 @@ class BackupError(Exception):
     """The backup cannot be written, or the file cannot be restored; nothing was changed."""
 
 
+class MediaNotRestored(BackupError):
+    """The rows were restored (committed) but the media files could not be written."""
+
+
 class ExactJSONEncoder(DjangoJSONEncoder):
     """DjangoJSONEncoder but keeping a datetime's microseconds, which it cuts to
     milliseconds: history records are ordered by `history_date`."""
@@ -571,8 +575,14 @@ def restore_backup(
         # Every cached dashboard was drawn from other figures.
         caching.figures_changed(using)
     ContentType.objects.clear_cache()
-    with open_backup(path) as (archive, _manifest):
-        written = _restore_media(archive, manifest)
+    try:
+        with open_backup(path) as (archive, _manifest):
+            written = _restore_media(archive, manifest)
+    except OSError as exc:
+        raise MediaNotRestored(
+            f"the rows are restored but the media files could not be written to "
+            f"{settings.MEDIA_ROOT} ({exc}); run the restore again with --replace once fixed"
+        ) from exc
     return RestoreResult(manifest=manifest, rows=sum(counts.values()), media_files=written)
 
 

@@ -18,7 +18,14 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from council_reports.backup import BackupError, check_backup, restore_backup, rows_present
+from council_reports.backup import (
+    BackupError,
+    MediaNotRestored,
+    check_backup,
+    migration_differences,
+    restore_backup,
+    rows_present,
+)
 
 
 class Command(BaseCommand):
@@ -52,6 +59,12 @@ class Command(BaseCommand):
                 manifest = check_backup(path)
                 self._describe(manifest)
                 self.stdout.write(self.style.SUCCESS(f"{path} is a complete backup."))
+                differences = migration_differences(manifest)
+                if differences:
+                    self.stdout.write(
+                        "It does not restore into this database until their migrations "
+                        "match:\n  " + "\n  ".join(differences)
+                    )
                 return
             if options["replace"] and rows_present():
                 self._confirm(options["interactive"])
@@ -61,6 +74,8 @@ class Command(BaseCommand):
                     self.stdout.write(f"  {label}: {rows} rows")
 
             result = restore_backup(path, replace=options["replace"], progress=progress)
+        except MediaNotRestored as exc:
+            raise CommandError(str(exc)) from exc
         except BackupError as exc:
             raise CommandError(f"nothing restored: {exc}") from exc
         self._describe(result.manifest)

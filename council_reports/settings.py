@@ -322,4 +322,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
+    "loggers": {
+        # Who was shown an audit's free text (audits.access): always logged, whatever
+        # DJANGO_LOG_LEVEL, beside the AuditTextAccess records (issue 7, item 7).
+        "council_reports.audit_access": {"level": "INFO"},
+    },
 }

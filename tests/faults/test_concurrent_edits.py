@@ -24,7 +24,6 @@ from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 from django.db import connection, connections
 from django.test import Client
@@ -48,22 +47,11 @@ COUNTS = {
     "cin_other": 365,
 }
 
-# Without BEGIN IMMEDIATE, SQLite starts a saving transaction as a reader and fails at once
-# with "database is locked" when it comes to write after another editor has committed: the
-# busy timeout cannot help a reader whose snapshot is out of date. Reported for settings.py.
-_sqlite_without_immediate = (
-    connection.vendor == "sqlite"
-    and settings.DATABASES["default"].get("OPTIONS", {}).get("transaction_mode") != "IMMEDIATE"
-)
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.xfail(
-        _sqlite_without_immediate,
-        reason='SQLite needs OPTIONS "transaction_mode": "IMMEDIATE" in settings.py: '
-        "concurrent saves otherwise fail with 'database is locked'",
-        strict=True,
-    ),
-]
+# Without BEGIN IMMEDIATE (settings: SQLite's "transaction_mode"), SQLite starts a saving
+# transaction as a reader and fails at once with "database is locked" when it comes to write
+# after another editor has committed: the busy timeout cannot help a reader whose snapshot is
+# out of date. These tests then fail with those errors.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture

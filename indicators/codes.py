@@ -109,7 +109,7 @@ def parse_period(text: str) -> PeriodSpec:
     if not raw:
         raise PeriodError("period is blank")
     if m := _QUARTER.match(raw):
-        fy = _fy_start(m.group(1), m.group(2), raw)
+        fy = _in_range(_fy_start(m.group(1), m.group(2), raw))
         q = int(m.group(3))
         first_month = 4 + 3 * (q - 1)
         year = fy if first_month <= 12 else fy + 1
@@ -125,17 +125,17 @@ def parse_period(text: str) -> PeriodSpec:
         # month is written `Nov 2010`. Any other second part above 12 is a bad year.
         if m.group(2) == f"{(year + 1) % 100:02d}" or not 1 <= month <= 12:
             return _year_spec(_fy_start(m.group(1), m.group(2), raw))
-        return month_spec(year, month)
+        return month_spec(_in_range(year), month)
     if m := _NAMED_MONTH.match(raw):
         month = _MONTH_NAMES.get(m.group(1).lower()[:3])
         if month is None:
             raise PeriodError(f"'{raw}' is not a month: write it like Nov 2010 or 2014-07")
-        return month_spec(int(m.group(2)), month)
+        return month_spec(_in_range(int(m.group(2))), month)
     if m := _YEAR.match(raw):
         return _year_spec(_fy_start(m.group(1), m.group(2), raw))
     if m := _DATE.match(raw):
         try:
-            day = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            day = dt.date(_in_range(int(m.group(1))), int(m.group(2)), int(m.group(3)))
         except ValueError as exc:
             raise PeriodError(f"'{raw}' is not a real date") from exc
         return PeriodSpec(day.isoformat(), "as_at", day, day, _financial_year_of(day))
@@ -145,9 +145,16 @@ def parse_period(text: str) -> PeriodSpec:
     )
 
 
+def _in_range(year: int) -> int:
+    """Years from 1900 to 2999: beyond them a quarter or month would run past the calendar's
+    year 9999 (or before year 1) and is a typing slip in any case."""
+    if not 1900 <= year <= 2999:
+        raise PeriodError(f"the year {year} is out of range (1900 to 2999)")
+    return year
+
+
 def _year_spec(start_year: int) -> PeriodSpec:
-    if not 1900 <= start_year <= 2999:
-        raise PeriodError(f"{start_year} is out of range")
+    _in_range(start_year)
     return PeriodSpec(
         financial_year_code(start_year),
         "year",

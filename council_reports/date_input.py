@@ -82,7 +82,8 @@ class DateInputField(forms.MultiValueField):
             )
         try:
             date = dt.date(int(year), int(month), int(day))
-        except ValueError:
+        # OverflowError: a day or month of twenty digits is too big even to check.
+        except (ValueError, OverflowError):
             raise forms.ValidationError(
                 _("%(field)s must be a real date, like 31 3 2015") % {"field": self._name()},
                 code="invalid",

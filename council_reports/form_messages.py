@@ -5,6 +5,7 @@ An error summary lists messages out of context, so each must say which box it is
 from __future__ import annotations
 
 from django import forms
+from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.translation import gettext_lazy as _
 
 
@@ -21,6 +22,8 @@ def name_the_fields(form: forms.BaseForm) -> None:
             "max_decimal_places": _("%(field)s must have no more than %%(max)s decimal places")
             % params,
             "max_whole_digits": _("%(field)s is too large") % params,
+            # Text boxes refuse NUL characters (ProhibitNullCharactersValidator's code).
+            "null_characters_not_allowed": _("%(field)s must not contain null characters") % params,
         }
         # DecimalField is a kind of IntegerField: ask about it first.
         if isinstance(field, forms.DecimalField | forms.FloatField):
@@ -31,3 +34,9 @@ def name_the_fields(form: forms.BaseForm) -> None:
             messages["required"] = _("Select %(lower)s") % params
             messages["invalid_choice"] = _("Select %(lower)s from the list") % params
         field.error_messages.update(messages)
+        if isinstance(field, forms.ModelChoiceField):
+            # Checked before the choice is looked up, by a validator of its own whose
+            # message ("Null characters are not allowed.") would not say which box.
+            field.validate_no_null_characters = ProhibitNullCharactersValidator(
+                messages["null_characters_not_allowed"]
+            )

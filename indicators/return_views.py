@@ -114,13 +114,15 @@ def _load(request: HttpRequest, council: str, kind: str, period: str):
     spec = _spec(kind)
     quarter = _quarter_spec(period)
     _require_view(request.user, authority)
-    ret = workflow.return_for(authority, workflow.quarter_period(quarter.code), spec.kind)
+    period = workflow.quarter_period(quarter.code, create=False)
+    ret = workflow.return_for(authority, period, spec.kind)
     return spec, ret
 
 
 def _posted_version(request: HttpRequest) -> int | None:
     text = request.POST.get("version", "").strip()
-    return int(text) if text.isdigit() and len(text) < 10 else None
+    # isascii: "²" and other Unicode digits pass isdigit() but not int().
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
 
 
 def return_url(ret: QuarterlyReturn, name: str = "return") -> str:

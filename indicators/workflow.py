@@ -51,18 +51,33 @@ class StaleReturn(ReturnError):
         return _("%(who)s changed this return while you were editing it.") % {"who": who}
 
 
-def quarter_period(code: str) -> Period:
+def quarter_period(code: str, *, create: bool = True) -> Period:
+    """The quarter a code names. With `create=False` a quarter not stored yet comes back
+    unsaved, so that a page which only shows (or refuses) a return writes nothing;
+    `save_return` stores it with the return's first save."""
     spec = codes.parse_period(code)
     if spec.kind != PeriodKind.QUARTER:
         raise ReturnError(
             _("A return is for a quarter, like 2015-16 Q1, not %(code)s") % {"code": code}
         )
-    return Period.objects.for_code(spec.code)
+    if create:
+        return Period.objects.for_code(spec.code)
+    return Period.objects.filter(code=spec.code).first() or Period(
+        code=spec.code,
+        kind=spec.kind,
+        start_date=spec.start,
+        end_date=spec.end,
+        financial_year=spec.financial_year,
+        quarter=spec.quarter,
+    )
 
 
 def return_for(authority: Authority, period: Period, kind: str) -> QuarterlyReturn:
     """The stored return, or a new unsaved draft (version 0)."""
-    found = QuarterlyReturn.objects.filter(authority=authority, period=period, kind=kind).first()
+    found = None
+    if period.pk is not None:
+        found = QuarterlyReturn.objects.filter(authority=authority, period=period, kind=kind)
+        found = found.first()
     return found or QuarterlyReturn(authority=authority, period=period, kind=kind)
 
 
@@ -154,6 +169,8 @@ def save_return(
     if errors:
         raise ReturnError("; ".join(errors.values()))
     _bump_version(ret, expected_version)
+    if ret.period.pk is None:
+        ret.period = Period.objects.for_code(ret.period.code)
     ret.figures = {name: int(counts[name]) for name in spec.line_names}
     ret.reasons = dict(reasons or {})
     ret.status = ReturnStatus.DRAFT
@@ -212,6 +229,8 @@ def reopen_return(
         raise ReturnError(_("Only an approved return can be reopened."))
     if not reason.strip():
         raise ReturnError(_("Give a reason for reopening the return."))
+    if "\x00" in reason:
+        raise ReturnError(_("The reason for reopening must not contain null characters."))
     if year_locked(ret.authority, ret.period.financial_year):
         raise ReturnError(_("%(year)s is locked.") % {"year": ret.period.financial_year_code})
     _bump_version(ret, expected_version)

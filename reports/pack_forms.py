@@ -32,14 +32,27 @@ class FormatRadios(_FirstOptionLabelled, forms.RadioSelect):
     pass
 
 
-class RegionChoice(forms.ModelChoiceField):
+class _NotFoundForNul:
+    """A choice holding a NUL character is one not found, in the form's words: Django's own
+    message for it ("Null characters are not allowed.") names no field."""
+
+    def validate_no_null_characters(self, value):
+        if "\x00" in str(value):
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"],  # type: ignore[attr-defined]
+                code="invalid_choice",
+                params={"value": value},
+            )
+
+
+class RegionChoice(_NotFoundForNul, forms.ModelChoiceField):
     def label_from_instance(self, obj: Region) -> str:
         return ngettext(
             "%(region)s (%(count)d council)", "%(region)s (%(count)d councils)", obj.councils
         ) % {"region": obj.name, "count": obj.councils}
 
 
-class ReportChoice(forms.ModelChoiceField):
+class ReportChoice(_NotFoundForNul, forms.ModelChoiceField):
     def label_from_instance(self, obj: Report) -> str:
         return _("%(title)s – %(council)s, version %(version)d (%(status)s)") % {
             "title": obj.title,
@@ -47,6 +60,30 @@ class ReportChoice(forms.ModelChoiceField):
             "version": obj.version,
             "status": obj.get_status_display().lower(),
         }
+
+
+class CouncilChoices(_NotFoundForNul, forms.ModelMultipleChoiceField):
+    """Councils ticked by id, every refusal in the form's words. Django checks each id alone
+    with a lookup that knows an id too large for the database's integers matches nothing,
+    but then fetches them all with IN, which SQLite and PostgreSQL answer with an error for
+    such an id."""
+
+    def _check_values(self, value):
+        for pk in value:
+            if not _fits_an_id(pk):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": pk},
+                )
+        return super()._check_values(value)
+
+
+def _fits_an_id(text) -> bool:
+    try:
+        return abs(int(str(text).strip())) < 2**63
+    except ValueError:
+        return True  # not a number at all: Django's own check refuses it
 
 
 class PackForm(forms.Form):
@@ -83,7 +120,7 @@ class PackForm(forms.Form):
             "invalid_choice": _("That region was not found: choose one from the list"),
         },
     )
-    councils = forms.ModelMultipleChoiceField(
+    councils = CouncilChoices(
         queryset=Authority.objects.filter(active=True)
         .select_related("region")
         .order_by("nation", "region__name", "name"),

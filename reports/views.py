@@ -234,7 +234,9 @@ def _bad_button(view):
 @require_POST
 def add_section(request: HttpRequest, slug: str, version: int) -> HttpResponse:
     report = _draft(request, slug, version)
-    heading = request.POST.get("heading", "").strip()[:200] or _("New section")
+    # NUL characters dropped: PostgreSQL cannot store them (the section form refuses them).
+    heading = request.POST.get("heading", "").replace("\x00", "").strip()[:200]
+    heading = heading or _("New section")
     section = editing.add_section(report, heading)
     return _done(request, report, f"section-{section.pk}")
 
@@ -484,7 +486,8 @@ def changes(request: HttpRequest, slug: str, version: int) -> HttpResponse:
         others = others.filter(status=Report.Status.PUBLISHED)
     against = request.GET.get("against", "")
     other = None
-    if against.isdigit():
+    # isascii: "²" passes isdigit() but not int(); a version number has few digits.
+    if against.isascii() and against.isdigit() and len(against) < 10:
         other = others.filter(version=int(against)).first()
     elif report.previous_id:
         other = others.filter(pk=report.previous_id).first()

@@ -97,6 +97,12 @@ class ObservationList(generics.ListAPIView):
         params = self.request.query_params
         qs = Observation.objects.select_related("authority", "comparator", "indicator", "period")
         errors: dict[str, str] = {}
+        for key in ("authority", "indicator", "period"):
+            # PostgreSQL refuses a NUL in a query; no name, code or period holds one.
+            if "\x00" in params.get(key, ""):
+                errors[key] = "must not contain null characters"
+        if errors:
+            raise ValidationError(errors)
         if name := params.get("authority", "").strip():
             authority = Authority.objects.matching(name)
             comparator = (

@@ -49,7 +49,8 @@ class AuthorityQuerySet(models.QuerySet):
     def matching(self, text: str) -> Authority | None:
         """The authority a user or a file names: by name, alias, slug or GSS code."""
         key = codes.normalise_name(text)
-        if not key:
+        # No name or code holds a NUL, and PostgreSQL refuses one in a query.
+        if not key or "\x00" in text:
             return None
         found = (
             self.filter(

@@ -255,6 +255,8 @@ def _free_table(raw: dict, where: str, errors: list[str]) -> None:
 
 
 def find_indicator(code: str) -> Indicator | None:
+    if "\x00" in code:  # no code holds a NUL, and PostgreSQL refuses one in a query
+        return None
     normalised = codes.normalise_indicator_code(code)
     return (
         Indicator.objects.filter(normalised_code=normalised).first()

@@ -4,14 +4,17 @@ export imports back with every row unchanged.
 Numbers print as a person reads them: counts without trailing zeros (1588), values to the
 indicator's decimal places (94.40; 19.0 for one decimal) or more when the stored figure has
 more (a published 63.285 stays 63.285, or importing it back would change it), withheld values
-as their marker. Text that a spreadsheet would run as a formula is neutralised: in CSV with a
-leading apostrophe (which the importer removes again), in XLSX by writing a string cell.
+as their marker. Text that a spreadsheet would run as a formula (beginning with = + - @, a
+tab or a carriage return) is neutralised: in CSV with a leading apostrophe (which the
+importer removes again), in XLSX by writing a string cell marked with Excel's quote prefix.
+Figures are numbers, never text, so none is guarded.
 """
 
 from __future__ import annotations
 
 import csv
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -33,6 +36,10 @@ from indicators.models import (
 
 BATCH = 2000
 FORMATS = (".csv", ".xlsx")
+# Characters XML 1.0 cannot hold: control characters other than tab, newline and carriage
+# return, lone surrogates, and U+FFFE and U+FFFF (openpyxl's own pattern misses the last
+# two, and a note holding one made a workbook Excel and openpyxl cannot open).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 @dataclass(frozen=True)
@@ -198,7 +205,6 @@ def write_xlsx(
     """Write the header and rows to the first sheet of a new workbook; returns the row count."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(sheet_name)
@@ -210,9 +216,14 @@ def write_xlsx(
             written.number_format = "0." + "0" * value.places if value.places else "0"
             return written
         # Characters XML cannot hold would make the workbook unreadable.
-        written = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
+        text = _NOT_XML.sub("", value)
+        written = WriteOnlyCell(sheet, value=text)
         # A string, never a formula, whatever the text begins with.
         written.data_type = "s"
+        if needs_formula_guard(text):
+            # What Excel stores for a cell typed as '=1+2: the text stays text even when
+            # someone edits the cell (a plain string cell would become a formula then).
+            written.quotePrefix = True
         return written
 
     sheet.append([cell(name) for name in header])

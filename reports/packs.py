@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import csv
 import datetime as dt
 import io
 import logging
@@ -51,6 +50,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from indicators import frames
+from indicators.exporting import write_csv
 from indicators.models import Authority, Region
 from reports.building import BuildError, html_bytes, paper_of, pdf_bytes
 from reports.chart_export import ChromiumMissing
@@ -64,6 +64,9 @@ logger = logging.getLogger(__name__)
 Status = ReportPack.Status
 PACKS_FOLDER = "packs"
 MANIFEST = "manifest.csv"
+MANIFEST_HEADER = [
+    "council", "gss_code", "file", "report", "version", "figures", "comparators", "notes",
+]  # fmt: skip
 
 # What a left-out comparator is called in a note, whichever council's it would have been.
 COMPARATOR_KINDS = {
@@ -332,23 +335,22 @@ def _figures_drawn(report: Report, paper: dict[str, Any], *, own: bool) -> str:
 def manifest(report: Report, outcomes: list[dict[str, Any]]) -> str:
     """manifest.csv: a row per council, in the pack's order."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(
-        ["council", "gss_code", "file", "report", "version", "figures", "comparators", "notes"]
-    )
-    for outcome in outcomes:
-        writer.writerow(
-            [
-                outcome["council"],
-                outcome["gss_code"],
-                outcome["file"],
-                report.slug,
-                report.version,
-                outcome["figures"],
-                "; ".join(outcome["comparators"]),
-                " ".join(notes_of(outcome)),
-            ]
-        )
+    rows = [
+        [
+            str(outcome["council"]),
+            str(outcome["gss_code"]),
+            str(outcome["file"]),
+            report.slug,
+            str(report.version),
+            str(outcome["figures"]),
+            "; ".join(outcome["comparators"]),
+            " ".join(notes_of(outcome)),
+        ]
+        for outcome in outcomes
+    ]
+    # The exports' writer: text a spreadsheet would run as a formula (a council, comparator
+    # or error message beginning with = + - @) is neutralised, as in every CSV the app writes.
+    write_csv(rows, out, header=MANIFEST_HEADER)
     # A byte-order mark, so Excel reads the council names' accents as UTF-8.
     return "\ufeff" + out.getvalue()
 

@@ -8,7 +8,8 @@ the page fails rather than showing the text unrecorded.
 
 What a council's information governance officer asks of the record: who (the user, with the
 name and role they had), which council, audit, case or recommendation, which page (and its
-address), when, and from which address. The records are never changed or deleted
+address), when, and from which address (council_reports.network: behind a proxy, the
+client's, as far as the DJANGO_PROXY_COUNT proxies in front vouch for it). The records are never changed or deleted
 (AuditTextAccess refuses; the admin lists them read-only for administrators).
 """
 
@@ -19,18 +20,12 @@ import logging
 from django.http import HttpRequest
 
 from audits.models import AuditedCase, AuditTextAccess, CaseAudit, Recommendation
+from council_reports.network import client_ip
 from indicators.models import Authority
 
 logger = logging.getLogger("council_reports.audit_access")
 
 Page = AuditTextAccess.Page
-
-
-def client_address(request: HttpRequest) -> str | None:
-    """The address the request came from. Behind a proxy this is the proxy's unless the
-    proxy's own headers are made REMOTE_ADDR upstream: a client can write
-    X-Forwarded-For itself, so it is not trusted here."""
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def record(
@@ -56,7 +51,7 @@ def record(
         recommendation=recommendation,
         page=page,
         path=request.get_full_path()[:500],
-        ip_address=client_address(request),
+        ip_address=client_ip(request),
     )
     logger.info(
         "audit text shown: user=%s role=%s council=%s audit=%s case=%s recommendation=%s "

@@ -16,7 +16,8 @@ DJANGO_SSL_REDIRECT     false when the proxy in front redirects HTTP itself (def
 DJANGO_HSTS_SECONDS     how long browsers keep to HTTPS (default 31536000, a year, with HTTPS)
 DJANGO_HSTS_PRELOAD     false to leave "preload" out of the HSTS header (default: with HSTS)
 DJANGO_PROXY_COUNT      how many proxies in front add to X-Forwarded-For (default 1 with
-                        DJANGO_HTTPS, else 0): sign-in throttling counts failures by client address
+                        DJANGO_HTTPS, else 0): the client's address, for sign-in throttling and
+                        audit-text access records, is the entry that many from the right
 DJANGO_SIGNIN_ATTEMPTS  failed sign-ins before an account is locked from that address (default 5)
 DJANGO_SIGNIN_LOCK_MINUTES  how long such a lock lasts (default 15)
 DJANGO_SESSION_IDLE_MINUTES signed out after this long without a request (default 60)
@@ -179,7 +180,7 @@ CONTENT_SECURITY_POLICY = {
 # from one address, that pair is refused for DJANGO_SIGNIN_LOCK_MINUTES (429, the lockout
 # page); a successful sign-in clears the count. `manage.py axes_reset_username NAME` lifts a
 # lock early. Behind a proxy the client's address is read from X-Forwarded-For, trusting only
-# the DJANGO_PROXY_COUNT proxies in front.
+# the DJANGO_PROXY_COUNT proxies in front (council_reports.network).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -189,10 +190,8 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("DJANGO_SIGNIN_LOCK_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "council_reports.views.locked_out"
-AXES_IPWARE_PROXY_COUNT = env_int("DJANGO_PROXY_COUNT", 1 if HTTPS else 0)
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
-)
+PROXY_COUNT = env_int("DJANGO_PROXY_COUNT", 1 if HTTPS else 0)
+AXES_CLIENT_IP_CALLABLE = "council_reports.network.client_ip"
 
 # Sessions end after DJANGO_SESSION_IDLE_MINUTES without a request and DJANGO_SESSION_HOURS
 # after signing in however busy (council_reports.middleware.SessionExpiryMiddleware), and when

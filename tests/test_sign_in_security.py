@@ -177,3 +177,51 @@ def test_plotlys_styles_are_allowed_by_hash_of_the_bundle_served():
     assert hashes[0] == EMPTY_STYLE
     assert len(hashes) == 2  # and the map traces' stylesheet
     assert settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]["style-src"][1:] == hashes
+
+
+# ---------------------------------------------------------------------------------------
+# Behind a proxy: whose address is counted
+
+
+@pytest.mark.parametrize(
+    ("hops", "forwarded", "expected"),
+    [
+        (0, "198.51.100.9", "10.0.0.2"),  # no proxy trusted: the header is the client's word
+        (1, None, "10.0.0.2"),
+        (1, "198.51.100.9", "198.51.100.9"),
+        (1, "6.6.6.6, 198.51.100.9", "198.51.100.9"),  # what the client wrote is ignored
+        (2, "6.6.6.6, 198.51.100.9, 10.0.0.9", "198.51.100.9"),
+        (2, "198.51.100.9", "10.0.0.2"),  # fewer hops than proxies: only the connection
+        (1, "not-an-address", "10.0.0.2"),
+        (1, "2001:db8::1", "2001:db8::1"),
+    ],
+)
+def test_the_client_is_the_address_the_trusted_proxies_vouch_for(
+    settings, rf, hops, forwarded, expected
+):
+    from council_reports.network import client_ip
+
+    settings.PROXY_COUNT = hops
+    headers = {"REMOTE_ADDR": "10.0.0.2"}
+    if forwarded:
+        headers["HTTP_X_FORWARDED_FOR"] = forwarded
+    assert client_ip(rf.get("/", **headers)) == expected
+
+
+def test_behind_a_proxy_a_forged_header_does_not_escape_the_lock(client, users, settings):
+    settings.PROXY_COUNT = 1
+    proxy = "10.0.0.2"
+
+    def attempt(password, forged, real="203.0.113.7"):
+        return client.post(
+            LOGIN,
+            {"username": "officer.a", "password": password},
+            REMOTE_ADDR=proxy,
+            HTTP_X_FORWARDED_FOR=f"{forged}, {real}",
+        )
+
+    for n in range(5):
+        attempt(f"guess {n}", forged=f"192.0.2.{n}")
+    assert attempt(PASSWORD, forged="192.0.2.99").status_code == 429
+    # Another real client behind the same proxy is not locked out.
+    assert attempt(PASSWORD, forged="192.0.2.99", real="198.51.100.20").status_code == 302

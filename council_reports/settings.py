@@ -200,6 +200,15 @@ SESSION_IDLE_SECONDS = env_int("DJANGO_SESSION_IDLE_MINUTES", 60) * 60
 SESSION_COOKIE_AGE = env_int("DJANGO_SESSION_HOURS", 10) * 3600
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
+# Uploads (the import page's CSV and XLSX): nothing past the largest accepted file is stored
+# (council_reports.upload_limits); the form then refuses the file, naming its size.
+FILE_UPLOAD_MAX_BYTES = 20 * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "council_reports.upload_limits.UploadLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+
 ROOT_URLCONF = "council_reports.urls"
 
 TEMPLATES = [

@@ -29,7 +29,7 @@ from council_reports.models import Role
 from indicators import codes, store
 from indicators.models import Observation, YearLock
 
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+MAX_UPLOAD_BYTES = settings.FILE_UPLOAD_MAX_BYTES
 SUFFIXES = (".csv", ".xlsx")
 SESSION_KEY = "pending_imports"
 # The import log and history name the file; history keeps 100 characters of reason.

@@ -9,14 +9,14 @@ import pytest
 from django.core.cache import cache
 from hypothesis import settings as hypothesis_settings
 
+from council_reports.accounts import provision_user
+from indicators.models import Authority, Comparator, Indicator, Nation, Region
+
 # Property tests draw new cases on every local run, to keep finding bugs; CI
 # (HYPOTHESIS_PROFILE=ci, set by .ci/run) draws the same cases every time, so a run that lands
 # is one anybody can repeat, and a case found locally is added with @example.
 hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
-
-from council_reports.accounts import provision_user
-from indicators.models import Authority, Comparator, Indicator, Nation, Region
 
 PASSWORD = "correct horse battery staple 42"
 

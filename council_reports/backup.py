@@ -49,7 +49,14 @@ from django.core import serializers
 from django.core.management.color import no_style
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.serializers.jsonl import Serializer as JsonlSerializer
-from django.db import DEFAULT_DB_ALIAS, connections, models, reset_queries, transaction
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    DatabaseError,
+    connections,
+    models,
+    reset_queries,
+    transaction,
+)
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
@@ -327,18 +334,11 @@ def write_backup(
 
 def _write_archive(raw, using: str, media: bool, progress) -> Manifest:
     connection = connections[using]
-    connection.ensure_connection()
-    outermost = not connection.in_atomic_block
     counts: dict[str, int] = {}
     with (
         zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive,
-        transaction.atomic(using=using),
+        _snapshot(connection, using),
     ):
-        if outermost and connection.vendor == "postgresql":
-            # Every table read as of one moment while the app keeps writing (SQLite's read
-            # transaction is such a snapshot already).
-            with connection.cursor() as cursor:
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
         created = timezone.now()
         with archive.open(_member(DATA), "w", force_zip64=True) as stream:
             sink = _HashingSink(stream)
@@ -368,6 +368,29 @@ def _write_archive(raw, using: str, media: bool, progress) -> Manifest:
         )
         archive.writestr(_member(MANIFEST), manifest.to_json())
     return manifest
+
+
+@contextlib.contextmanager
+def _snapshot(connection, using: str) -> Iterator[None]:
+    """One transaction in which every table is read as of one moment while the app keeps
+    writing: on PostgreSQL a repeatable-read one; on SQLite in WAL mode a read transaction,
+    begun DEFERRED here because the settings begin transactions IMMEDIATE, which would hold
+    the write lock for the whole backup and make every save fail with "database is locked"."""
+    connection.ensure_connection()
+    outermost = not connection.in_atomic_block
+    sqlite = outermost and connection.vendor == "sqlite"
+    mode = connection.transaction_mode if sqlite else None
+    try:
+        if sqlite:
+            connection.transaction_mode = None  # a plain BEGIN, which is DEFERRED
+        with transaction.atomic(using=using):
+            if outermost and connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            yield
+    finally:
+        if sqlite:
+            connection.transaction_mode = mode
 
 
 def _member(name: str) -> zipfile.ZipInfo:
@@ -417,7 +440,7 @@ def open_backup(path: str | Path) -> Iterator[tuple[zipfile.ZipFile, Manifest]]:
     except BackupError:
         raise
     except CORRUPT as exc:
-        raise BackupError(f"{path} is corrupt or truncated ({exc}); nothing was restored") from exc
+        raise BackupError(f"{path} is corrupt or truncated ({exc})") from exc
 
 
 class _HashingReader(io.RawIOBase):
@@ -456,6 +479,7 @@ def check_backup(path: str | Path) -> Manifest:
                     counts[_model_of(line)] += 1
             _check_data(manifest, reader, counts, path)
             for name, expected in manifest.media.items():
+                _media_target(name)
                 digest = hashlib.sha256()
                 with archive.open(MEDIA + name) as member:
                     for block in iter(lambda member=member: member.read(1 << 20), b""):
@@ -562,23 +586,31 @@ def restore_backup(
         )
 
     connection = connections[using]
-    with open_backup(path) as (archive, _manifest), transaction.atomic(using=using):
-        _empty_tables(connection)
-        reader = _HashingReader(archive.open(DATA))
-        stream = io.TextIOWrapper(io.BufferedReader(reader), encoding="utf-8")
-        counts = _load(stream, using, progress)
-        _check_data(manifest, reader, counts, path)
-        for label, n in manifest.models.items():
-            if n and _model(label)._base_manager.using(using).count() != n:  # type: ignore[union-attr]
-                raise BackupError(f"{label}: {n} rows in the backup but not after loading")
-        _reset_sequences(connection)
-        # Every cached dashboard was drawn from other figures.
-        caching.figures_changed(using)
+    try:
+        with open_backup(path) as (archive, _manifest), transaction.atomic(using=using):
+            _empty_tables(connection)
+            reader = _HashingReader(archive.open(DATA))
+            stream = io.TextIOWrapper(io.BufferedReader(reader), encoding="utf-8")
+            counts = _load(stream, using, progress)
+            _check_data(manifest, reader, counts, path)
+            for label, n in manifest.models.items():
+                if not n:
+                    continue
+                found = _model(label)._base_manager.using(using).count()  # type: ignore[union-attr]
+                if found != n:
+                    raise BackupError(f"{label}: {n} rows in the backup but {found} after loading")
+            _reset_sequences(connection)
+            # Every cached dashboard was drawn from other figures.
+            caching.figures_changed(using)
+    except DatabaseError as exc:
+        # e.g. a text longer than its column from SQLite (which does not enforce lengths)
+        # refused by PostgreSQL: the transaction is rolled back.
+        raise BackupError(f"the database refused the backup's rows ({exc})") from exc
     ContentType.objects.clear_cache()
     try:
         with open_backup(path) as (archive, _manifest):
             written = _restore_media(archive, manifest)
-    except OSError as exc:
+    except (OSError, BackupError) as exc:
         raise MediaNotRestored(
             f"the rows are restored but the media files could not be written to "
             f"{settings.MEDIA_ROOT} ({exc}); run the restore again with --replace once fixed"
@@ -709,17 +741,28 @@ def _reset_sequences(connection) -> None:
                 cursor.execute(sql)
 
 
-def _restore_media(archive: zipfile.ZipFile, manifest: Manifest) -> int:
+def _media_target(name: str) -> Path:
+    """Where a backed-up media file goes; refused (by check_backup, before the database is
+    touched) when the name would put it outside MEDIA_ROOT."""
     root = Path(settings.MEDIA_ROOT).resolve()
+    target = (root / name).resolve()
+    if not target.is_relative_to(root):
+        raise BackupError(f"media file {name} would be written outside MEDIA_ROOT")
+    return target
+
+
+def _restore_media(archive: zipfile.ZipFile, manifest: Manifest) -> int:
     written = 0
     for name in manifest.media:
-        target = (root / name).resolve()
-        if not target.is_relative_to(root):
-            raise BackupError(f"media file {name} would be written outside MEDIA_ROOT")
+        target = _media_target(name)
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-        with os.fdopen(fd, "wb") as dst, archive.open(MEDIA + name) as src:
-            shutil.copyfileobj(src, dst, 1 << 20)
-        os.replace(tmp, target)
+        try:
+            with os.fdopen(fd, "wb") as dst, archive.open(MEDIA + name) as src:
+                shutil.copyfileobj(src, dst, 1 << 20)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
         written += 1
     return written

@@ -23,6 +23,7 @@ from django.core import serializers
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 
 from council_reports import backup
@@ -433,3 +434,94 @@ def test_a_backup_restores_on_the_other_kind_of_database(world, tmp_path):
     assert len(here) > 1000
     assert there == here
     assert (media / "packs" / "p.zip").read_bytes() == PACK
+
+
+def test_a_media_name_outside_media_root_is_refused_before_anything_changes(world, tmp_path):
+    path = back_up(tmp_path)
+    escaping = "../escaped.zip"
+    copy = path.with_name("escaping.zip")
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(copy, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == backup.MANIFEST:
+                manifest = json.loads(data)
+                manifest["media"][escaping] = manifest["media"]["packs/p.zip"]
+                data = json.dumps(manifest).encode()
+            dst.writestr(info.filename, data)
+        dst.writestr(backup.MEDIA + escaping, PACK)
+    Observation.objects.filter(pk=world["corrected"][0].pk).update(value=Decimal("1.23"))
+    before = every_row()
+    with pytest.raises(CommandError, match="nothing restored: media file .* outside MEDIA_ROOT"):
+        restore(copy, "--replace", "--noinput")
+    assert every_row() == before
+    assert not (tmp_path / "escaped.zip").exists()
+
+
+def test_media_that_cannot_be_written_is_reported_and_leaves_no_partial_file(
+    world, tmp_path, media, monkeypatch
+):
+    path = back_up(tmp_path)
+    (media / "packs" / "p.zip").unlink()
+
+    def disk_full(src, dst, length=0):
+        dst.write(b"PK")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(backup.shutil, "copyfileobj", disk_full)
+    with pytest.raises(CommandError, match="the rows are restored but the media files could not"):
+        restore(path, "--replace", "--noinput")
+    assert list((media / "packs").iterdir()) == []
+
+
+def test_a_row_the_database_refuses_restores_nothing_and_says_so(world, tmp_path, monkeypatch):
+    from django.db import DataError
+
+    path = back_up(tmp_path)
+    Observation.objects.filter(pk=world["corrected"][0].pk).update(value=Decimal("1.23"))
+    before = every_row()
+    insert = backup._insert
+
+    def refuse_history(objs, using):
+        if type(objs[0]) is Observation.history.model:
+            raise DataError("value too long for type character varying(100)")
+        insert(objs, using)
+
+    monkeypatch.setattr(backup, "_insert", refuse_history)
+    with pytest.raises(CommandError, match="nothing restored: the database refused .* too long"):
+        restore(path, "--replace", "--noinput")
+    assert every_row() == before
+
+
+def test_backup_never_overwrites_a_file(world, tmp_path):
+    path = tmp_path / "tonight.zip"
+    path.write_bytes(b"an older backup")
+    with pytest.raises(CommandError, match="backup not written: .*tonight.zip already exists"):
+        back_up(tmp_path, "tonight.zip")
+    assert path.read_bytes() == b"an older backup"
+
+
+def test_no_media_backs_up_the_rows_only(world, tmp_path):
+    path = tmp_path / "rows.zip"
+    call_command("backup", "--output", str(path), "--no-media", stdout=io.StringIO())
+    with zipfile.ZipFile(path) as archive:
+        assert sorted(archive.namelist()) == [backup.DATA, backup.MANIFEST]
+        assert json.loads(archive.read(backup.MANIFEST))["media"] == {}
+    assert "0 media files" in restore(path, "--check")
+
+
+def test_restoring_a_file_that_is_not_there_names_it(db, tmp_path):
+    with pytest.raises(CommandError, match=r"nothing restored: .*missing.zip: no such file"):
+        restore(tmp_path / "missing.zip")
+
+
+def test_a_backup_on_sqlite_lets_the_app_keep_writing(transactional_db, tmp_path):
+    """The settings begin transactions IMMEDIATE (taking SQLite's write lock); a backup's
+    read transaction must not, or every save waits for the whole backup and then fails
+    with 'database is locked'."""
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's locking")
+    mode = connection.transaction_mode
+    with CaptureQueriesContext(connection) as queries:
+        back_up(tmp_path)
+    begun = [q["sql"] for q in queries if q["sql"].startswith("BEGIN")]
+    assert begun == ["BEGIN"] and connection.transaction_mode == mode == "IMMEDIATE"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 from rest_framework import generics, serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import LimitOffsetPagination
@@ -100,7 +101,7 @@ class ObservationList(generics.ListAPIView):
         for key in ("authority", "indicator", "period"):
             # PostgreSQL refuses a NUL in a query; no name, code or period holds one.
             if "\x00" in params.get(key, ""):
-                errors[key] = "must not contain null characters"
+                errors[key] = _("must not contain null characters")
         if errors:
             raise ValidationError(errors)
         if name := params.get("authority", "").strip():
@@ -117,13 +118,15 @@ class ObservationList(generics.ListAPIView):
             elif comparator:
                 qs = qs.filter(comparator=comparator)
             else:
-                errors["authority"] = f"no authority or comparator called {name!r}"
+                errors["authority"] = _("no authority or comparator called %(name)r") % {
+                    "name": name
+                }
         if code := params.get("indicator", "").strip():
             indicator = Indicator.objects.filter(
                 normalised_code=codes.normalise_indicator_code(code)
             ).first()
             if indicator is None:
-                errors["indicator"] = f"no indicator with code {code!r}"
+                errors["indicator"] = _("no indicator with code %(code)r") % {"code": code}
             else:
                 qs = qs.filter(indicator=indicator)
         if period := params.get("period", "").strip():

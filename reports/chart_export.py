@@ -30,6 +30,7 @@ import contextlib
 import functools
 import hashlib
 import json
+import logging
 import os
 import shutil
 import threading
@@ -42,6 +43,8 @@ from typing import Any
 from django.core.cache import cache
 
 from reports.errors import ReportError
+
+logger = logging.getLogger(__name__)
 
 DEBIAN_CHROMIUM = "/usr/bin/chromium"
 INSTALL_HINT = (
@@ -161,10 +164,12 @@ class _KaleidoServer:
                     "stopped and starts afresh on the next export."
                 ) from None
             except Exception as exc:
+                # The detail is for the server's log; the reader is told what to do.
+                logger.exception("Chromium failed while drawing a chart")
                 self._stop()
                 raise ChartExportError(
-                    f"Chromium failed while drawing a chart ({type(exc).__name__}: {exc}); "
-                    "it starts afresh on the next export."
+                    "Chromium failed while drawing a chart; it starts afresh on the next "
+                    "export, so try again."
                 ) from exc
         return svg.decode("utf-8") if isinstance(svg, bytes) else svg
 

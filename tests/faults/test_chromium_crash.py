@@ -176,6 +176,9 @@ def test_export_page_says_the_chart_could_not_be_drawn_and_the_next_export_works
     assert "The paper could not be drawn" in page
     assert CRASH in page and "it starts afresh on the next export" in page
     assert "Traceback" not in page
+    # The exception's name and detail go to the server's log, not to the reader.
+    assert "drawing a chart; it starts afresh on the next export, so try again" in page
+    assert "drawing a chart (" not in page
     assert_nothing_left_of(crashes[0])
 
     again = client.get(url)

@@ -480,10 +480,8 @@ def check_backup(path: str | Path) -> Manifest:
             _check_data(manifest, reader, counts, path)
             for name, expected in manifest.media.items():
                 _media_target(name)
-                digest = hashlib.sha256()
                 with archive.open(MEDIA + name) as member:
-                    for block in iter(lambda member=member: member.read(1 << 20), b""):
-                        digest.update(block)
+                    digest = hashlib.file_digest(member, "sha256")
                 if digest.hexdigest() != expected["sha256"]:
                     raise BackupError(f"{path}: media file {name} does not match its checksum")
         except BackupError:

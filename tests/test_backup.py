@@ -269,6 +269,10 @@ def edit_a_figure(name, data):
     return data.replace(b'"status": "provisional"', b'"status": "final"', 1)
 
 
+def edit_the_pack_file(name, data):
+    return data + b"tampered" if name == backup.MEDIA + "packs/p.zip" else data
+
+
 @pytest.mark.parametrize(
     ("spoil", "message"),
     [
@@ -276,6 +280,10 @@ def edit_a_figure(name, data):
         (lambda p: p.write_bytes(p.read_bytes()[:-30]), "corrupt or truncated"),
         (lambda p: _flip_a_byte(p), "corrupt"),
         (lambda p: rewrite(p, edit_a_figure).replace(p), "do not match the manifest's checksum"),
+        (
+            lambda p: rewrite(p, edit_the_pack_file).replace(p),
+            "media file packs/p.zip does not match its checksum",
+        ),
         (
             lambda p: rewrite(p, with_manifest(models={"indicators.observation": 1})).replace(p),
             "rows differ from the manifest",
@@ -286,7 +294,7 @@ def edit_a_figure(name, data):
         ),
         (lambda p: p.write_bytes(b"not a backup at all"), "corrupt or truncated"),
     ],
-    ids=["half", "end cut", "flipped byte", "edited", "counts", "migrations", "not a zip"],
+    ids=["half", "end cut", "flipped byte", "edited", "media", "counts", "migrations", "not a zip"],
 )
 def test_a_bad_file_is_refused_before_anything_changes(world, tmp_path, spoil, message):
     path = back_up(tmp_path)

@@ -54,10 +54,8 @@ class Command(BaseCommand):
             manifest = write_backup(path, media=not options["no_media"], progress=progress)
         except BackupError as exc:
             raise CommandError(f"backup not written: {exc}") from exc
-        digest = hashlib.sha256()
         with path.open("rb") as written:
-            for block in iter(lambda: written.read(1 << 20), b""):
-                digest.update(block)
+            digest = hashlib.file_digest(written, "sha256")
         self.stdout.write(
             f"{manifest.rows} rows of {sum(1 for n in manifest.models.values() if n)} models "
             f"and {len(manifest.media)} media files from {manifest.vendor} "

@@ -47,9 +47,15 @@ class AuditTextAdmin(AdministratorsOnly, SimpleHistoryAdmin):
     """Records one access for each page served: a list, a record (with its inlines), its
     history or an old version, a delete confirmation."""
 
+    # What `obj` is to audits.access.record: the audit itself, or one of its cases or
+    # recommendations (recorded with its audit).
+    shown_as = "audit"
+
     def accessed(self, obj) -> dict:
         """The audit (and case or recommendation) a page about `obj` shows."""
-        raise NotImplementedError
+        if self.shown_as == "audit":
+            return {"audit": obj}
+        return {"audit": obj.audit, self.shown_as: obj}
 
     def _record(self, request, response, page: str, obj=None):
         if isinstance(response, TemplateResponse) and response.status_code == 200:
@@ -86,9 +92,6 @@ class CaseAuditAdmin(AuditTextAdmin):
     search_fields = ["title", "scope", "auditor", "authority__name"]
     inlines = [CaseInline, RecommendationInline]
 
-    def accessed(self, obj) -> dict:
-        return {"audit": obj}
-
 
 @admin.register(models.AuditedCase)
 class AuditedCaseAdmin(AuditTextAdmin):
@@ -104,9 +107,7 @@ class AuditedCaseAdmin(AuditTextAdmin):
     list_filter = ["category", "grade", "compliant", "worker_role"]
     search_fields = ["reference", "audit__title"]
     list_select_related = ["audit", "worker_role"]
-
-    def accessed(self, obj) -> dict:
-        return {"audit": obj.audit, "case": obj}
+    shown_as = "case"
 
 
 @admin.register(models.Recommendation)
@@ -115,9 +116,7 @@ class RecommendationAdmin(AuditTextAdmin):
     list_filter = ["status", "due_date"]
     search_fields = ["action", "owner", "audit__title"]
     list_select_related = ["audit"]
-
-    def accessed(self, obj) -> dict:
-        return {"audit": obj.audit, "recommendation": obj}
+    shown_as = "recommendation"
 
 
 @admin.register(models.AuditTextAccess)

@@ -231,7 +231,7 @@ class _KaleidoServer:
 
 def _singleton_folder(browser: Any) -> Path | None:
     """The folder Chromium makes in the temporary directory for its SingletonSocket
-    (org.chromium.Chromium.XXXXXX), which its profile links to; read once it has started.
+    (org.chromium.Chromium. and six random characters), which its profile links to; read once it has started.
     Chromium deletes it when it exits normally, but one that crashed or was killed (say,
     out of memory) leaves it behind: one folder a crash, for the life of the machine."""
     with contextlib.suppress(Exception):

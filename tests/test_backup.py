@@ -31,19 +31,9 @@ from council_reports.models import User
 from indicators import caching, workflow
 from indicators.models import FiguresVersion, Observation, QuarterlyReturn
 from reports.models import Report, ReportPack
+from tests.conftest import RCT_ALLOCATIONS as COUNTS
 
 ROOT = Path(__file__).resolve().parent.parent
-COUNTS = {
-    "cp_open": 449,
-    "cp_social_worker": 447,
-    "cp_other": 2,
-    "lac_open": 621,
-    "lac_social_worker": 393,
-    "lac_other": 227,
-    "cin_open": 1588,
-    "cin_social_worker": 1077,
-    "cin_other": 365,
-}
 DEMO_COUNCILS = ("Caerphilly", "Halton", "Herefordshire", "Rhondda Cynon Taf", "Walsall")
 PACK = b"PK\x05\x06" + bytes(18)  # an empty zip: the pack's file
 

@@ -44,6 +44,7 @@ from indicators.models import (
     Region,
 )
 from reports.models import Block, Report, ReportPack, Section
+from tests.conftest import RCT_ALLOCATIONS as ALLOCATIONS
 from workforce.models import Role as WorkerRole
 from workforce.models import WorkforceSnapshot
 
@@ -216,17 +217,6 @@ BAD_TOKEN = "n0-such-upload-t0ken-in-any-session"
 FINDING = "Core group minutes missing for two meetings"
 RECOMMENDATION = "Review supervision of ACM-held cases"
 QUARTER = "2015-16 Q1"
-ALLOCATIONS = {
-    "cp_open": 449,
-    "cp_social_worker": 447,
-    "cp_other": 2,
-    "lac_open": 621,
-    "lac_social_worker": 393,
-    "lac_other": 227,
-    "cin_open": 1588,
-    "cin_social_worker": 1077,
-    "cin_other": 365,
-}
 
 # What a `pk` in a URL names, by namespace.
 PK_OF = {

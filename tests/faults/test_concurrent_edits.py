@@ -32,20 +32,10 @@ from django.urls import reverse
 from council_reports.accounts import provision_user
 from indicators import workflow
 from indicators.models import Observation, QuarterlyReturn
+from tests.conftest import RCT_ALLOCATIONS as COUNTS
 
 EDITORS = 20
 QUARTER = "2015-16 Q1"
-COUNTS = {
-    "cp_open": 449,
-    "cp_social_worker": 447,
-    "cp_other": 2,
-    "lac_open": 621,
-    "lac_social_worker": 393,
-    "lac_other": 227,
-    "cin_open": 1588,
-    "cin_social_worker": 1077,
-    "cin_other": 365,
-}
 
 # Without BEGIN IMMEDIATE (settings: SQLite's "transaction_mode"), SQLite starts a saving
 # transaction as a reader and fails at once with "database is locked" when it comes to write

@@ -20,7 +20,7 @@ from indicators.models import (
     Statistic,
     Theme,
 )
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, RCT_ALLOCATIONS
 from tests.factories import (
     AuthorityFactory,
     ComparatorFactory,
@@ -176,17 +176,7 @@ def test_members_see_final_figures_only_and_staff_see_provisional_ones(client, m
     ret = workflow.return_for(
         officer.authorities.get(), workflow.quarter_period("2015-16 Q1"), "allocations"
     )
-    counts = {
-        "cp_open": 449,
-        "cp_social_worker": 447,
-        "cp_other": 2,
-        "lac_open": 621,
-        "lac_social_worker": 393,
-        "lac_other": 227,
-        "cin_open": 1588,
-        "cin_social_worker": 1077,
-        "cin_other": 365,
-    }
+    counts = dict(RCT_ALLOCATIONS)
     workflow.save_return(ret, counts, user=officer, expected_version=0)
 
     client.force_login(officer)

@@ -18,7 +18,7 @@ from council_reports.accounts import provision_user
 from indicators import workflow
 from indicators.frames import indicator_frame
 from indicators.models import Authority, Indicator, Observation, Period, Target
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, RCT_ALLOCATIONS
 from tests.indicators.test_figure_views import figure_data, new_url
 
 RCT = "/councils/rhondda-cynon-taf/indicators/scc013aii/"
@@ -220,17 +220,7 @@ def test_members_see_final_figures_only_and_staff_see_provisional_ones_marked(cl
     ret = workflow.return_for(
         officer.authorities.get(), workflow.quarter_period("2015-16 Q1"), "allocations"
     )
-    counts = {
-        "cp_open": 449,
-        "cp_social_worker": 447,
-        "cp_other": 2,
-        "lac_open": 621,
-        "lac_social_worker": 393,
-        "lac_other": 227,
-        "cin_open": 1588,
-        "cin_social_worker": 1077,
-        "cin_other": 365,
-    }
+    counts = dict(RCT_ALLOCATIONS)
     workflow.save_return(ret, counts, user=officer, expected_version=ret.version)
     client.force_login(member)
     assert "63.29" not in client.get(RCT, {"period": "quarter"}).content.decode()

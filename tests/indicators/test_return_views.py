@@ -14,21 +14,11 @@ from hypothesis import strategies as st
 
 from indicators import returns, workflow
 from indicators.models import Observation, QuarterlyReturn
+from tests.conftest import RCT_ALLOCATIONS as ALLOCATIONS
 
 from ..conftest import PASSWORD
 
 QUARTER = "2015-16 Q1"
-ALLOCATIONS = {
-    "cp_open": 449,
-    "cp_social_worker": 447,
-    "cp_other": 2,
-    "lac_open": 621,
-    "lac_social_worker": 393,
-    "lac_other": 227,
-    "cin_open": 1588,
-    "cin_social_worker": 1077,
-    "cin_other": 365,
-}
 REFERRALS = {
     "referrals": 300,
     "referrals_social_worker": 150,

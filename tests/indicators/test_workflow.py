@@ -10,18 +10,7 @@ from django.core.management import call_command
 
 from indicators import workflow
 from indicators.models import Observation, QuarterlyReturn, YearLock
-
-COUNTS = {
-    "cp_open": 449,
-    "cp_social_worker": 447,
-    "cp_other": 2,
-    "lac_open": 621,
-    "lac_social_worker": 393,
-    "lac_other": 227,
-    "cin_open": 1588,
-    "cin_social_worker": 1077,
-    "cin_other": 365,
-}
+from tests.conftest import RCT_ALLOCATIONS as COUNTS
 
 
 @pytest.fixture

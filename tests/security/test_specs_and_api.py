@@ -125,6 +125,17 @@ def test_parse_spec(world, spec):
         case.nothing_written()
 
 
+def _build_report(path: Path, out: Path) -> None:
+    call_command(
+        "build_report",
+        str(path),
+        format="html",
+        out=str(out),
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
+    )
+
+
 @examples(25)
 @given(spec=bad_spec())
 def test_build_report_command(world, spec):
@@ -132,16 +143,8 @@ def test_build_report_command(world, spec):
     with tempfile.TemporaryDirectory() as folder, examined("build_report command") as case:
         path, out = Path(folder, "spec.json"), Path(folder, "paper.html")
         path.write_text(json.dumps(spec), encoding="utf-8")
-        err = io.StringIO()
         try:
-            call_command(
-                "build_report",
-                str(path),
-                format="html",
-                out=str(out),
-                stdout=io.StringIO(),
-                stderr=err,
-            )
+            _build_report(path, out)
         except CommandError as refused:
             assert not out.exists()
             assert str(refused)
@@ -155,14 +158,7 @@ def test_build_report_reads_junk_files(world, data):
         path, out = Path(folder, "spec.json"), Path(folder, "paper.html")
         path.write_bytes(data)
         try:
-            call_command(
-                "build_report",
-                str(path),
-                format="html",
-                out=str(out),
-                stdout=io.StringIO(),
-                stderr=io.StringIO(),
-            )
+            _build_report(path, out)
         except CommandError as refused:
             assert not out.exists() and str(refused)
         case.nothing_written()

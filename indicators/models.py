@@ -235,19 +235,21 @@ class PeriodKind(models.TextChoices):
 
 
 class PeriodQuerySet(models.QuerySet):
-    def for_code(self, code: str) -> Period:
-        """The period a code names, created on first use (periods are data, not code)."""
+    def for_code(self, code: str, *, create: bool = True) -> Period:
+        """The period a code names, created on first use (periods are data, not code). With
+        `create=False` a period not stored yet comes back unsaved, for a page that only shows
+        (or refuses) something and must write nothing."""
         spec = codes.parse_period(code)
-        period, _created = self.get_or_create(
-            code=spec.code,
-            defaults={
-                "kind": spec.kind,
-                "start_date": spec.start,
-                "end_date": spec.end,
-                "financial_year": spec.financial_year,
-                "quarter": spec.quarter,
-            },
-        )
+        fields = {
+            "kind": spec.kind,
+            "start_date": spec.start,
+            "end_date": spec.end,
+            "financial_year": spec.financial_year,
+            "quarter": spec.quarter,
+        }
+        if not create:
+            return self.filter(code=spec.code).first() or self.model(code=spec.code, **fields)
+        period, _created = self.get_or_create(code=spec.code, defaults=fields)
         return period
 
 

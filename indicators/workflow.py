@@ -60,16 +60,7 @@ def quarter_period(code: str, *, create: bool = True) -> Period:
         raise ReturnError(
             _("A return is for a quarter, like 2015-16 Q1, not %(code)s") % {"code": code}
         )
-    if create:
-        return Period.objects.for_code(spec.code)
-    return Period.objects.filter(code=spec.code).first() or Period(
-        code=spec.code,
-        kind=spec.kind,
-        start_date=spec.start,
-        end_date=spec.end,
-        financial_year=spec.financial_year,
-        quarter=spec.quarter,
-    )
+    return Period.objects.for_code(spec.code, create=create)
 
 
 def return_for(authority: Authority, period: Period, kind: str) -> QuarterlyReturn:

@@ -180,7 +180,9 @@ CONTENT_SECURITY_POLICY = {
 # from one address, that pair is refused for DJANGO_SIGNIN_LOCK_MINUTES (429, the lockout
 # page); a successful sign-in clears the count. `manage.py axes_reset_username NAME` lifts a
 # lock early. Behind a proxy the client's address is read from X-Forwarded-For, trusting only
-# the DJANGO_PROXY_COUNT proxies in front (council_reports.network).
+# the DJANGO_PROXY_COUNT proxies in front (council_reports.network). One address's failures
+# across every username are counted too: after DJANGO_SIGNIN_ADDRESS_ATTEMPTS of them the
+# address is refused for any username (council_reports.signin; `manage.py axes_reset_ip`).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -190,6 +192,8 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("DJANGO_SIGNIN_LOCK_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "council_reports.views.locked_out"
+AXES_HANDLER = "council_reports.signin.SignInHandler"
+SIGNIN_ADDRESS_ATTEMPTS = env_int("DJANGO_SIGNIN_ADDRESS_ATTEMPTS", 30)
 PROXY_COUNT = env_int("DJANGO_PROXY_COUNT", 1 if HTTPS else 0)
 AXES_CLIENT_IP_CALLABLE = "council_reports.network.client_ip"
 

@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from council_reports import permissions
+from council_reports import permissions, signin
 from indicators.models import Authority
 
 
@@ -39,12 +39,15 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def locked_out(request: HttpRequest, response=None, credentials=None) -> HttpResponse:
-    """django-axes' answer to a sign-in from a locked username and address (AXES_LOCKOUT_CALLABLE):
-    429, saying how long the lock lasts and who can lift it."""
+    """django-axes' answer to a sign-in from a locked username and address, or from an address
+    locked for every username (AXES_LOCKOUT_CALLABLE): 429, saying which, how long the lock
+    lasts and who can lift it."""
     return render(
         request,
         "registration/locked_out.html",
         {
+            "address_locked": signin.address_is_locked(request),
+            "address_attempts": settings.SIGNIN_ADDRESS_ATTEMPTS,
             "attempts": settings.AXES_FAILURE_LIMIT,
             "minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
         },

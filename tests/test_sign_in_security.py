@@ -17,8 +17,10 @@ LOGIN = "/accounts/login/"
 RETURNS = "/councils/rhondda-cynon-taf/returns/"
 
 
-def sign_in(client, password, username="officer.a", address="203.0.113.7"):
-    return client.post(LOGIN, {"username": username, "password": password}, REMOTE_ADDR=address)
+def sign_in(client, password, username="officer.a", address="203.0.113.7", **headers):
+    return client.post(
+        LOGIN, {"username": username, "password": password}, REMOTE_ADDR=address, **headers
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -27,6 +29,7 @@ def sign_in(client, password, username="officer.a", address="203.0.113.7"):
 
 def test_five_wrong_passwords_lock_the_account_from_that_address(client, users, settings):
     assert settings.AXES_FAILURE_LIMIT == 5
+    assert settings.SIGNIN_ADDRESS_ATTEMPTS == 30
     for attempt in range(4):
         wrong = sign_in(client, f"guess {attempt}")
         assert wrong.status_code == 200
@@ -72,6 +75,69 @@ def test_the_lock_ends_after_the_cool_off(client, users, settings):
         attempt_time=AccessAttempt.objects.get().attempt_time - settings.AXES_COOLOFF_TIME
     )
     assert sign_in(client, PASSWORD).status_code == 302
+
+
+def _try_many_usernames(client, count, **headers):
+    """One wrong password tried once each against `count` usernames (most of them unknown)."""
+    return [
+        sign_in(client, "Summer2026!", username=f"guess.{n}", **headers).status_code
+        for n in range(count)
+    ]
+
+
+def test_thirty_wrong_passwords_from_one_address_lock_it_for_every_username(client, users):
+    # One password sprayed across usernames: never five for any one of them.
+    codes = _try_many_usernames(client, 29)
+    assert codes == [200] * 29
+    thirtieth = sign_in(client, "Summer2026!", username="guess.29")
+    assert thirtieth.status_code == 429
+    assert "Too many attempts to sign in" in thirtieth.text
+    assert "Passwords were wrong 30 times from this computer" in thirtieth.text
+    assert "Try again in 15 minutes" in thirtieth.text
+
+    # Every username is refused from that address now, a real one with its right password too.
+    for username in ("officer.a", "approver", "someone.new"):
+        refused = sign_in(client, PASSWORD, username=username)
+        assert refused.status_code == 429
+        assert "Passwords were wrong 30 times from this computer" in refused.text
+    assert "_auth_user_id" not in client.session
+
+    # Another address is untouched.
+    assert sign_in(client, PASSWORD, address="198.51.100.20").status_code == 302
+
+
+def test_an_address_lock_ends_after_the_cool_off(client, users, settings):
+    _try_many_usernames(client, 30)
+    assert sign_in(client, PASSWORD).status_code == 429
+    for attempt in AccessAttempt.objects.all():
+        attempt.attempt_time -= settings.AXES_COOLOFF_TIME
+        attempt.save()
+    assert sign_in(client, PASSWORD).status_code == 302
+
+
+def test_a_forged_forwarded_for_does_not_escape_the_address_lock(client, users, settings):
+    settings.PROXY_COUNT = 1  # one proxy in front: it appends the address it was reached from
+    proxy = "10.0.0.2"
+    # The client writes a different address of its own into X-Forwarded-For each time; the
+    # proxy appends the real one, 203.0.113.7.
+    codes = [
+        sign_in(
+            client,
+            "Summer2026!",
+            username=f"guess.{n}",
+            address=proxy,
+            HTTP_X_FORWARDED_FOR=f"192.0.2.{n}, 203.0.113.7",
+        ).status_code
+        for n in range(30)
+    ]
+    assert codes == [200] * 29 + [429]
+    forged = sign_in(
+        client, PASSWORD, address=proxy, HTTP_X_FORWARDED_FOR="192.0.2.200, 203.0.113.7"
+    )
+    assert forged.status_code == 429
+    # Another client behind the same proxy signs in.
+    other = sign_in(client, PASSWORD, address=proxy, HTTP_X_FORWARDED_FOR="198.51.100.20")
+    assert other.status_code == 302
 
 
 # ---------------------------------------------------------------------------------------

@@ -19,7 +19,6 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from indicators import exporting
-from indicators.importing import FORMULA_STARTS, _unescape
 from indicators.models import Comparator, Nation
 from reports.models import Report
 from reports.packs import manifest
@@ -29,11 +28,23 @@ from tests.security.checks import examined
 from tests.security.forms import client_for
 from tests.security.settings import examples
 
+# What a spreadsheet reads as the start of a formula (OWASP "CSV injection"): written out
+# here, not imported from the code under test, so a guard that forgets one of them fails.
+DANGEROUS_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def guarded(original: str) -> str:
+    """What a CSV cell holding this text must read: an apostrophe before text a spreadsheet
+    would run, and before text already so guarded (apostrophes before such text), so the
+    importer's removal of one apostrophe gives back exactly the original."""
+    return "'" + original if original.lstrip("'").startswith(DANGEROUS_STARTS) else original
+
+
 # Text a user can put into an exported cell: an observation's source and note (figure form,
 # import) and, for administrators, a comparator's name.
 cell_text = st.one_of(
     st.sampled_from(junk.FORMULAS),
-    st.builds(lambda start, rest: start + rest, st.sampled_from(FORMULA_STARTS), junk.text),
+    st.builds(lambda start, rest: start + rest, st.sampled_from(DANGEROUS_STARTS), junk.text),
     junk.text,
     # NUL never reaches a stored text: every form and file refuses it.
 ).filter(lambda text: len(text) < 255 and "\x00" not in text)
@@ -48,11 +59,15 @@ def check_csv(text: str, numeric: set[str], originals: set[str] = frozenset()) -
                 assert not cell.startswith("'"), (name, cell)
                 Decimal(cell)  # a number, not text
                 continue
-            assert not cell.startswith(FORMULA_STARTS), (name, cell)
+            assert not cell.startswith(DANGEROUS_STARTS), (name, cell)
+    cells = {cell for row in rows[1:] for cell in row}
     for original in originals:
-        guarded = "'" + original if original.lstrip("'").startswith(FORMULA_STARTS) else original
-        if original and "\x00" not in original:
-            assert _unescape(guarded) == original
+        # Each text is written once, exactly as guarded(); reading it back removes the one
+        # apostrophe the guard added and nothing else.
+        written = guarded(original)
+        assert written in cells, (original, written)
+        if written != original:
+            assert written[1:] == original
 
 
 def check_xlsx(data: bytes | Path, numeric: set[str]) -> None:
@@ -63,7 +78,7 @@ def check_xlsx(data: bytes | Path, numeric: set[str]) -> None:
             assert cell.data_type != "f", (name, cell.value)
             if name in numeric and cell.value is not None:
                 assert cell.data_type == "n", (name, cell.value)
-            elif isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
+            elif isinstance(cell.value, str) and cell.value.startswith(DANGEROUS_STARTS):
                 assert cell.data_type == "s" and cell.quotePrefix, (name, cell.value)
 
 
@@ -134,7 +149,8 @@ def test_export_observations_command(
         path = tmp_path_factory.mktemp("export") / out
         call_command("export_observations", out=str(path), stdout=stdout)
         if out.endswith(".csv"):
-            check_csv(path.read_text(encoding="utf-8"), EXPORT_NUMBERS, {source, note, name})
+            # Bytes decoded as they are: read_text would turn a carriage return into a newline.
+            check_csv(path.read_bytes().decode("utf-8"), EXPORT_NUMBERS, {source, note, name})
         else:
             check_xlsx(path, EXPORT_NUMBERS)
 
@@ -174,9 +190,41 @@ def test_writers_guard_text_and_keep_figures_numbers(db, rows):
                     assert shown == str(value) and cell.data_type == "n"
                     assert Decimal(str(cell.value)) == value.amount
                 else:
-                    assert not shown.startswith(FORMULA_STARTS)
-                    if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
+                    assert shown == guarded(value)
+                    assert not shown.startswith(DANGEROUS_STARTS)
+                    if isinstance(cell.value, str) and cell.value.startswith(DANGEROUS_STARTS):
                         assert cell.quotePrefix
+
+
+# Each dangerous start, and the look-alikes that are safe, with the CSV cell each must give.
+GUARDED_EXAMPLES = [
+    ("=1+2", "'=1+2"),
+    ("+44 1443 425000", "'+44 1443 425000"),
+    ("-2", "'-2"),
+    ("@SUM(A1:A9)", "'@SUM(A1:A9)"),
+    ("\t=1+2", "'\t=1+2"),
+    ("\r=1+2", "'\r=1+2"),
+    ("'=1+2", "''=1+2"),  # already guarded text keeps its own apostrophe
+    ("'plain", "'plain"),
+    (" =1+2", " =1+2"),
+    ("Welsh Government", "Welsh Government"),
+    ("a=b", "a=b"),
+]
+
+
+@pytest.mark.parametrize(("text", "cell"), GUARDED_EXAMPLES)
+def test_each_dangerous_start_is_guarded_in_csv_and_xlsx(text, cell):
+    written = io.StringIO()
+    exporting.write_csv([[text]], written, header=["note"])
+    assert list(csv.reader(io.StringIO(written.getvalue()))) == [["note"], [cell]]
+    data = io.BytesIO()
+    exporting.write_xlsx([[text]], data, header=["note"])
+    xlsx_cell = load_workbook(io.BytesIO(data.getvalue())).worksheets[0]["A2"]
+    assert xlsx_cell.data_type == "s"
+    # In XLSX the text is kept as it is (but that XML reads a carriage return back as a
+    # newline) and Excel's quote prefix does the guarding.
+    assert xlsx_cell.value == text.replace("\r", "\n")
+    assert xlsx_cell.quotePrefix == (cell != text)
 
 
 @examples(30)
@@ -193,4 +241,6 @@ def test_report_pack_manifest(users, council_a, council, note, comparator):
             "error": note,
             "missing": [],
         }
-        check_csv(manifest(report, [outcome]), set(), {council, note})
+        # The note is joined with the pack's other notes into one cell: only its start is
+        # checked (no cell begins with a dangerous character), not its whole text.
+        check_csv(manifest(report, [outcome]), set(), {council})

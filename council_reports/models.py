@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from knox.models import AbstractAuthToken
 
 
 class Role(models.TextChoices):
@@ -44,3 +48,30 @@ class User(AbstractUser):
         if self.role == Role.ADMIN or self.is_superuser:
             return True
         return self.authorities.filter(pk=authority.pk).exists()
+
+
+class ApiToken(AbstractAuthToken):
+    """A key a script sends to the API (`Authorization: Token ...`), django-rest-knox's token
+    with what its owner needs to manage it: stored only as a SHA-512 digest (the key is shown
+    once, when made), always with an expiry, optionally limited to reading, and when it was
+    last used. Made, listed and revoked by its owner at /account/tokens/ (council_reports.tokens)."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(_("name"), max_length=100)
+    read_only = models.BooleanField(
+        _("read only"), default=False, help_text=_("May only read (GET, HEAD, OPTIONS).")
+    )
+    last_used = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.user})"
+
+    @property
+    def has_expired(self) -> bool:
+        """As knox judges it when the token is used (it is then refused and deleted)."""
+        return self.expiry is not None and self.expiry < timezone.now()

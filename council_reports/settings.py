@@ -105,7 +105,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "simple_history",
     "django_tasks",
     "django_tasks_db",
@@ -322,12 +322,25 @@ if REDIS_URL:
 else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# API tokens (django-rest-knox, council_reports.tokens): stored as digests, each with an
+# expiry and optionally read-only, made and revoked by their owners at /account/tokens/.
+# Token authentication comes first so that a script with no key, or a wrong or expired one,
+# is answered 401 with a `WWW-Authenticate: Token` challenge.
+KNOX_TOKEN_MODEL = "council_reports.ApiToken"  # noqa: S105 (a model's name, not a secret)
+REST_KNOX = {"AUTH_HEADER_PREFIX": "Token", "TOKEN_TTL": timedelta(days=90)}
+# knox's own migrations create its AuthToken table even when KNOX_TOKEN_MODEL replaces it: an
+# empty table with a foreign key to users that backups do not know (and restore cannot empty).
+# Without them, a swapped model gets no table at all.
+MIGRATION_MODULES = {"knox": None}
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "council_reports.tokens.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "council_reports.tokens.TokenScope",
+    ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 500,
     "COERCE_DECIMAL_TO_STRING": False,

@@ -13,6 +13,7 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/", include("council_reports.account_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("indicators.api_urls")),
     path("", include("indicators.return_urls")),

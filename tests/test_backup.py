@@ -24,10 +24,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.authtoken.models import Token
 
 from council_reports import backup
 from council_reports.models import User
+from council_reports.tokens import create_token
 from indicators import caching, workflow
 from indicators.models import FiguresVersion, Observation, QuarterlyReturn
 from reports.models import Report, ReportPack
@@ -69,7 +69,7 @@ def world(db, media, monkeypatch) -> dict:
     workflow.submit_return(ret, user=officer, expected_version=1)
     workflow.approve_return(ret, user=approver, expected_version=2)
 
-    Token.objects.create(user=users["member"])
+    create_token(users["member"], name="nightly export", days=90, read_only=True)
     LogEntry.objects.log_actions(
         user_id=users["admin"].pk, queryset=corrected[:1], action_flag=CHANGE, change_message="x"
     )

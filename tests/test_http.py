@@ -135,13 +135,13 @@ def test_api_gives_comparator_rows_by_name(client, users, figures):
 
 
 def test_api_with_a_token(client, users, figures):
-    from rest_framework.authtoken.models import Token
+    from council_reports.tokens import create_token
 
-    token = Token.objects.create(user=users["member"])
+    _token, key = create_token(users["member"], name="script", days=30, read_only=True)
     response = client.get(
         "/api/v1/observations/",
         {"indicator": "SCC013aii"},
-        HTTP_AUTHORIZATION=f"Token {token.key}",
+        HTTP_AUTHORIZATION=f"Token {key}",
     )
     assert response.status_code == 200
     assert len(response.json()["results"]) == 2  # the final figure and the Wales average

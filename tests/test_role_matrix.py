@@ -87,8 +87,11 @@ EXPECTED: dict[str, dict[str, object]] = {
     "logout": POST_ONLY,  # Django 5: logging out is a POST
     # Non-staff users are sent to the admin's own sign-in; admins are staff.
     "admin:index": _row(LOGIN, DONE, DONE, DONE, DONE, DONE, 200),
-    # DRF answers a signed-out script 403 in JSON, never a login form.
-    "api:observations": _row(403, 200, 200, 200, 200, 200, 200),
+    # DRF answers a signed-out script 401 in JSON (a token challenge), never a login form.
+    "api:observations": _row(401, 200, 200, 200, 200, 200, 200),
+    # Everyone's own API tokens: each user sees and revokes only their own.
+    "account:tokens": EVERYONE,
+    "account:revoke_token": POST_ONLY,
     "returns:list": STAFF_READ,
     "returns:return": STAFF_READ,  # authors see the return read-only
     "returns:confirm": POST_ONLY,
@@ -168,7 +171,9 @@ AUTHOR_DONE = _row(LOGIN, 403, 403, 403, 403, DONE, DONE)
 AUTHOR_BAD = _row(LOGIN, 403, 403, 403, 403, 400, 400)
 POSTS: dict[str, dict[str, object]] = {
     "logout": _row(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN),
-    "api:observations": _row(403, 405, 405, 405, 405, 405, 405),  # read-only API
+    "api:observations": _row(401, 405, 405, 405, 405, 405, 405),  # read-only API
+    "account:tokens": _row(LOGIN, 200, 200, 200, 200, 200, 200),  # no name: the form again
+    "account:revoke_token": _row(LOGIN, 404, 404, 404, 404, 404, 404),  # a token no one holds
     "returns:return": FORM_ERRORS,  # saving: counts missing, nothing saved
     "returns:confirm": FORM_ERRORS,
     # The return is a draft: A's officer, approver and admin may submit it; an author may not.
@@ -402,6 +407,7 @@ def _url(world, name: str, council: str = "a", ids: str = "a", inner: str | None
         "kind": "allocations",
         "period": QUARTER,
         "token": BAD_TOKEN,
+        "uid": "00000000-0000-4000-8000-000000000000",  # an API token no one holds
         "indicator": "scc013aii",
         "slug": world["paper"].slug,
         "version": world["paper"].version,

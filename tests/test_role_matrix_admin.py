@@ -29,10 +29,10 @@ from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from rest_framework.authtoken.models import Token
 
 from council_reports.accounts import provision_user
 from council_reports.sites import CouncilAdminSite
+from council_reports.tokens import create_token
 from indicators.models import Comparator, Indicator, NeighbourGroup, Period, Target, YearLock
 from reports.tasks import build_pack
 from workforce.models import PostCost, Team
@@ -227,7 +227,7 @@ def admin_world(world, django_db_blocker):  # noqa: F811
             superannuation=Decimal("5300"),
         )
         Group.objects.create(name="Performance team")
-        Token.objects.create(user=users["officer_a"])
+        create_token(users["officer_a"], name="matrix", days=90, read_only=False)
         build_pack.enqueue(world["pack"].pk)  # a task result
         if apps.is_installed("axes"):  # sign-in throttling's records (issue 7, item 1)
             from axes.models import AccessAttempt, AccessFailureLog, AccessLog

@@ -1,10 +1,12 @@
-"""The read API, for every role, signed in by session and by token (issue 7, item 2).
+"""The read API, for every role, signed in by session, by token and by read-only token (issue
+7, item 2; issue 14: tokens with an expiry and a scope).
 
 Every endpoint of the `api` namespace is read from the resolver (format-suffix patterns
 included, with `.json`), and asked plainly, with `?format=json` and with `?format=api` (the
 browsable API). Each (url, role, method) is its own test:
 `api:observations?format=json-officer_b-token-GET`. Unsafe methods are refused and change
-nothing. Then query-parameter tampering: an officer of council B, or a member, asking the API
+nothing; a read-only token is refused them before the method is even considered. Then
+query-parameter tampering: an officer of council B, or a member, asking the API
 or an indicator page's download for council A's figures gets A's final figures only, however
 the question is put; and silly pagination never makes a server error.
 """
@@ -20,8 +22,8 @@ import openpyxl
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from rest_framework.authtoken.models import Token
 
+from council_reports.tokens import create_token
 from indicators.api import ObservationPagination
 from indicators.models import Indicator, Observation, Period
 
@@ -31,17 +33,23 @@ from .test_role_matrix import (
     world,  # noqa: F401 (the fixture this module's builds on)
 )
 
-# (auth, role): signed out; each signed-in role by session and by token; a token no one holds.
+# (auth, role): signed out; each signed-in role by session, by token and by read-only token;
+# a token no one holds.
 AUTHS = [("none", "anonymous")] + [
-    (auth, role) for auth in ("session", "token") for role in ROLES if role != "anonymous"
+    (auth, role)
+    for auth in ("session", "token", "read_only_token")
+    for role in ROLES
+    if role != "anonymous"
 ]
-BAD_TOKEN = "0" * 40
+BAD_TOKEN = "0" * 64
 
-# DRF answers a script without credentials, or with a token no one holds, 403 in JSON (session
-# authentication comes first, and has no challenge to send); everyone signed in reads.
+# DRF answers a script without credentials, or with a token no one holds, 401 in JSON with a
+# `WWW-Authenticate: Token` challenge (token authentication comes first); everyone signed in
+# reads.
 GET = 200
 UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
 REFUSED_UNSAFE = 405  # the API is read-only: known users are told the method is not allowed
+READ_ONLY_UNSAFE = 403  # a read-only token may not even ask
 FORMATS = ("", "?format=json", "?format=api")
 
 PROVISIONAL_A = "63.29"  # SCC/013aii, Rhondda Cynon Taf, 2015-16 Q1: the world's return
@@ -100,7 +108,11 @@ def test_the_api_is_walked():
 def api_world(world, django_db_blocker):  # noqa: F811
     """Rolled back with the world (this runs inside its transaction)."""
     with django_db_blocker.unblock():
-        tokens = {role: Token.objects.create(user=user) for role, user in world["users"].items()}
+        tokens = {
+            (role, read_only): create_token(user, name="matrix", days=30, read_only=read_only)[1]
+            for role, user in world["users"].items()
+            for read_only in (False, True)
+        }
         indicator = Indicator.objects.get(code="SCC/013aii")
         year = Period.objects.for_code("2014-15")
         for council, value, status in (
@@ -118,18 +130,19 @@ def _client(api_world, auth: str, role: str) -> Client:
         client = Client()
         client.force_login(api_world["users"][role])
         return client
-    if auth == "token":
-        key = BAD_TOKEN if role == "bad_token" else api_world["tokens"][role].key
+    if auth in ("token", "read_only_token"):
+        read_only = auth == "read_only_token"
+        key = BAD_TOKEN if role == "bad_token" else api_world["tokens"][role, read_only]
         return Client(HTTP_AUTHORIZATION=f"Token {key}")
     return Client()
 
 
 def _expected(auth: str, role: str, method: str) -> int:
-    if role == "bad_token":
-        return 403  # as signed out: the first authentication class (session) has no challenge
-    if auth == "none":
-        return 403
-    return GET if method == "GET" else REFUSED_UNSAFE
+    if role == "bad_token" or auth == "none":
+        return 401
+    if method == "GET":
+        return GET
+    return READ_ONLY_UNSAFE if auth == "read_only_token" else REFUSED_UNSAFE
 
 
 def _cases() -> list:

@@ -194,10 +194,10 @@ def test_a_busy_session_stays_and_is_written_at_most_once_a_minute(signed_in):
 
 
 def test_the_api_with_a_token_is_not_a_session(client, users):
-    from rest_framework.authtoken.models import Token
+    from council_reports.tokens import create_token
 
-    token = Token.objects.create(user=users["member"])
-    answer = client.get(reverse("api:observations"), HTTP_AUTHORIZATION=f"Token {token.key}")
+    _token, key = create_token(users["member"], name="script", days=30, read_only=True)
+    answer = client.get(reverse("api:observations"), HTTP_AUTHORIZATION=f"Token {key}")
     assert answer.status_code == 200
 
 

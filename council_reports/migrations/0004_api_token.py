@@ -28,7 +28,7 @@ def convert_authtoken_keys(apps, schema_editor):
         return
     ApiToken = apps.get_model("council_reports", "ApiToken")
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT key, user_id, created FROM {schema_editor.quote_name(OLD_TABLE)}")
+        cursor.execute("SELECT key, user_id, created FROM authtoken_token")
         rows = cursor.fetchall()
     expiry = timezone.now() + timedelta(days=MIGRATED_DAYS)
     for key, user_id, created in rows:
@@ -42,7 +42,7 @@ def convert_authtoken_keys(apps, schema_editor):
             uid=uuid.uuid4(),
         ).save(force_insert=True)
         ApiToken.objects.filter(digest=digest).update(created=created)  # not auto_now_add's
-    schema_editor.execute(f"DROP TABLE {schema_editor.quote_name(OLD_TABLE)}")
+    schema_editor.execute("DROP TABLE authtoken_token")
     MigrationRecorder(connection).migration_qs.filter(app="authtoken").delete()
 
 

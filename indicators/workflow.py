@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -167,9 +167,32 @@ def save_return(
     ret.status = ReturnStatus.DRAFT
     ret.updated_by = user
     ret._change_reason = _("saved as draft")
-    ret.save()
+    if ret.pk is None:
+        _insert_first(ret)
+    else:
+        ret.save()
     _write_figures(ret, user, _("quarterly return saved"))
     return ret
+
+
+def _insert_first(ret: QuarterlyReturn) -> None:
+    """A return's first save, or a refusal with what the other editor stored: two officers
+    saving a new return at once both start from version 0, and the one-return-per-council-
+    quarter-kind constraint lets only the first INSERT in. The loser's INSERT is undone in
+    a savepoint of its own, so the stored return can be read and shown as for any save
+    from an out-of-date copy."""
+    try:
+        with transaction.atomic():
+            ret.save()
+    except IntegrityError:
+        current = (
+            QuarterlyReturn.objects.select_related("updated_by")
+            .filter(authority=ret.authority, period=ret.period, kind=ret.kind)
+            .first()
+        )
+        if current is None:  # not the race: some other constraint refused the row
+            raise
+        raise StaleReturn(current, _changes_since(current, 0)) from None
 
 
 @transaction.atomic

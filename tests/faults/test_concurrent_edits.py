@@ -9,23 +9,18 @@ At the end the return stands at version 1 + 20, its count is 20 higher, its hist
 save by each officer with each count in between exactly once, and the derived figures are
 those of the last save.
 
-On SQLite the test runs on a file, as the app does: Django's test database there is in
-memory, one shared cache whose table locks fail at once ("database table is locked") instead
-of waiting for the busy timeout, so no settings could make concurrent writers wait on it.
+On SQLite the test runs on a file, as the app does (tests/faults/concurrency.py says why).
 """
 
 from __future__ import annotations
 
 import re
-import sqlite3
 import threading
 from collections import Counter
-from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
-from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
 
@@ -33,6 +28,7 @@ from council_reports.accounts import provision_user
 from indicators import workflow
 from indicators.models import Observation, QuarterlyReturn
 from tests.conftest import RCT_ALLOCATIONS as COUNTS
+from tests.faults.concurrency import on_a_file, run_at_once
 
 EDITORS = 20
 QUARTER = "2015-16 Q1"
@@ -61,49 +57,9 @@ def draft(users, council_a, officers):
 
 @pytest.fixture
 def database(draft, tmp_path):
-    """The database every connection of the test uses: on SQLite, the in-memory test
-    database (with the fixtures' rows) copied to a file and opened with the app's own
-    options (WAL, busy timeout, transaction mode), as in production."""
-    if connection.vendor != "sqlite" or not connection.is_in_memory_db():
+    """The database every thread uses, with the draft in it (concurrency.on_a_file)."""
+    with on_a_file(tmp_path):
         yield
-        return
-    path = tmp_path / "db.sqlite3"
-    copy = sqlite3.connect(path)
-    connection.ensure_connection()
-    connection.connection.backup(copy)
-    copy.close()
-    in_memory = connections.settings["default"]
-    in_memory_connection = connections["default"]
-    connections.settings["default"] = {**in_memory, "NAME": str(path)}
-    connections["default"] = connections.create_connection("default")
-    try:
-        yield
-    finally:
-        connections["default"].close()
-        connections["default"] = in_memory_connection
-        connections.settings["default"] = in_memory
-
-
-def run_editors(edit: Callable[[int], None]) -> None:
-    """edit(n) for each editor at once, each in a thread with its own connection; an
-    exception in any thread fails the test."""
-    failures: list[BaseException] = []
-
-    def run(n: int) -> None:
-        try:
-            edit(n)
-        except BaseException as exc:
-            failures.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(EDITORS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
-    assert not [t for t in threads if t.is_alive()], "an editor never finished"
-    assert not failures, failures
 
 
 def assert_every_edit_landed_once(draft, officers) -> None:
@@ -144,7 +100,7 @@ def test_twenty_concurrent_saves_through_the_workflow_lose_no_update(draft, offi
                 refused[n] += 1
                 ret = QuarterlyReturn.objects.get(pk=draft.pk)
 
-    run_editors(edit)
+    run_at_once(EDITORS, edit)
 
     assert_every_edit_landed_once(draft, officers)
     # Only one editor could win version 1: the other 19 were refused at least once.
@@ -184,7 +140,7 @@ def test_twenty_officers_saving_the_return_page_at_once_lose_no_update(draft, of
             # The officer enters the change again on the form, which shows the stored figures.
             form = dict(INPUT.findall(page))
 
-    run_editors(edit)
+    run_at_once(EDITORS, edit)
 
     assert_every_edit_landed_once(draft, officers)
     assert conflicts.total() >= EDITORS - 1

@@ -2,12 +2,17 @@
 sections and blocks, publishing (freezing its figures) and drafting the next version.
 
 Every change goes through the models, so django-simple-history keeps each step; each
-operation is one transaction, so a failure leaves the paper as it was.
+operation is one transaction, so a failure leaves the paper as it was. Every change to a
+draft's details, sections and blocks, and publishing, first takes the paper's row lock
+(`locked_draft`; on SQLite, BEGIN IMMEDIATE serialises them the same way): an edit made
+while the paper is being published either lands before publishing reads the paper (and the
+author, who did not review it, is asked to look again) or is refused.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +40,14 @@ DEFAULT_PERIODS = {PeriodKind.YEAR: 5, PeriodKind.QUARTER: 8, PeriodKind.MONTH: 
 
 class StaleReport(Exception):
     """The paper changed since the author looked at it (publishing asks for what was seen)."""
+
+
+class PublishedReport(Exception):
+    """A change to a paper that is no longer a draft (published, perhaps a moment ago)."""
+
+    def __init__(self, report: Report):
+        super().__init__(report)
+        self.report = report
 
 
 def template_spec(template: str) -> dict[str, Any]:
@@ -157,10 +170,24 @@ def save_spec(data: dict[str, Any], *, user=None) -> Report:
 # Sections and blocks
 
 
+def locked_draft(report: Report) -> Report:
+    """The paper's row, locked until the transaction ends, or PublishedReport. Every change
+    to a draft and publishing take this lock first, so a change checked against a draft is
+    written to a draft, never to a paper published meanwhile."""
+    locked = Report.objects.select_for_update().get(pk=report.pk)
+    if locked.is_published:
+        raise PublishedReport(locked)
+    return locked
+
+
 def touch(report: Report) -> None:
-    """Mark the paper changed (its edit stamp) without a history row of its own: the
+    """Mark the paper changed (its last-changed time) without a history row of its own: the
     section's or block's history records what changed."""
     Report.objects.filter(pk=report.pk).update(updated_at=timezone.now())
+
+
+def _report_of(item: Section | Block) -> Report:
+    return item.report if isinstance(item, Section) else item.section.report
 
 
 def _renumber(items) -> None:
@@ -171,29 +198,53 @@ def _renumber(items) -> None:
 
 
 @transaction.atomic
+def save_details(report: Report, details: dict[str, Any]) -> None:
+    """The paper's details (title, committee, meeting date ..., comparators) as given."""
+    locked = locked_draft(report)
+    for name, value in details.items():
+        setattr(locked, name, value)
+    locked.save(update_fields=[*details, "updated_at"])
+
+
+@transaction.atomic
 def add_section(report: Report, heading: str) -> Section:
+    report = locked_draft(report)
     last = report.sections.aggregate(last=Max("position"))["last"] or 0
-    return report.sections.create(position=last + 1, heading=heading)
+    section = report.sections.create(position=last + 1, heading=heading)
+    touch(report)
+    return section
+
+
+@transaction.atomic
+def save_section(section: Section, *, heading: str, text: str) -> None:
+    locked_draft(section.report)
+    section.heading, section.text = heading, text
+    section.save()
+    touch(section.report)
 
 
 @transaction.atomic
 def move(item: Section | Block, step: int) -> None:
     """Swap with the neighbour above (step -1) or below (+1); at either end nothing moves."""
+    report = locked_draft(_report_of(item))
     siblings = list(
-        item.report.sections.all() if isinstance(item, Section) else item.section.blocks.all()
+        report.sections.all() if isinstance(item, Section) else item.section.blocks.all()
     )
     index = next(i for i, s in enumerate(siblings) if s.pk == item.pk)
     other = index + step
     if 0 <= other < len(siblings):
         siblings[index], siblings[other] = siblings[other], siblings[index]
         _renumber(siblings)
+    touch(report)
 
 
 @transaction.atomic
 def remove(item: Section | Block) -> None:
+    report = locked_draft(_report_of(item))
     parent = item.report if isinstance(item, Section) else item.section
     item.delete()
     _renumber(parent.sections.all() if isinstance(parent, Report) else parent.blocks.all())
+    touch(report)
 
 
 @transaction.atomic
@@ -201,6 +252,7 @@ def add_block(section: Section, kind: str) -> Block:
     """A new block, ready to draw: an indicator block or a commentary takes the indicators
     and periods of the section's last indicator block (a commentary on the table above it);
     the first in a section takes the council's first indicator with figures."""
+    locked_draft(section.report)
     settings_: dict[str, Any] = {}
     if kind in (BlockType.INDICATOR_TABLE, BlockType.INDICATOR_CHART, BlockType.COMMENTARY):
         settings_ = _indicator_defaults(section)
@@ -209,7 +261,17 @@ def add_block(section: Section, kind: str) -> Block:
     elif kind == BlockType.FREE_TABLE:
         settings_ = {"caption": "", "columns": ["", ""], "rows": [["", ""]]}
     last = section.blocks.aggregate(last=Max("position"))["last"] or 0
-    return section.blocks.create(position=last + 1, kind=kind, settings=settings_)
+    block = section.blocks.create(position=last + 1, kind=kind, settings=settings_)
+    touch(section.report)
+    return block
+
+
+@transaction.atomic
+def save_block(block: Block, *, settings_: dict[str, Any], text: str, edited: bool) -> None:
+    locked_draft(block.section.report)
+    block.settings, block.text, block.edited = settings_, text, edited
+    block.save()
+    touch(block.section.report)
 
 
 def _indicator_defaults(section: Section) -> dict[str, Any]:
@@ -237,22 +299,30 @@ def _indicator_defaults(section: Section) -> dict[str, Any]:
 
 
 def edit_stamp(report: Report) -> str:
-    """What the author saw: the paper's last change, carried by the publish form."""
-    return report.updated_at.isoformat()
+    """What the author saw, carried by the publish form: a digest of the paper as it stands
+    (its details, sections and blocks, as spec_of reads them)."""
+    return _digest(spec_of(report))
+
+
+def _digest(spec: dict[str, Any]) -> str:
+    text = json.dumps(spec, sort_keys=True, ensure_ascii=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 @transaction.atomic
 def publish(report: Report, user, *, seen: str) -> Report:
     """Freeze the paper with the exact figures it uses now (Report.frozen) and mark it
     published. `seen` is the edit stamp of the page the author confirmed on: a paper
-    changed since then is not published (StaleReport). A spec error (SpecError) publishes
-    nothing."""
+    changed since then, by anyone, is not published (StaleReport). A spec error
+    (SpecError) publishes nothing. The paper is read, checked, frozen and marked under its
+    row lock, so what is frozen is what its rows hold, and what the author reviewed."""
     locked = Report.objects.select_for_update().get(pk=report.pk)
     if locked.is_published:
         return locked
-    if seen != edit_stamp(locked):
+    rows = spec_of(locked)
+    if seen != _digest(rows):
         raise StaleReport
-    spec = parse_spec(spec_of(locked))
+    spec = parse_spec(rows)
     spec.slug, spec.version = locked.slug, locked.version
     spec.status = Report.Status.PUBLISHED
     locked.frozen = build_paper(spec)

@@ -79,9 +79,10 @@ def _report(request: HttpRequest, slug: str, version: int, *, edit: bool = False
 
 
 def _draft(request: HttpRequest, slug: str, version: int) -> Report:
+    """The draft to change; editing checks again, under the paper's lock, as it writes."""
     report = _report(request, slug, version, edit=True)
     if report.is_published:
-        raise PermissionDenied(_("A published paper cannot be changed: draft a new version."))
+        raise editing.PublishedReport(report)
     return report
 
 
@@ -91,7 +92,6 @@ def _paper_url(report: Report, anchor: str = "") -> str:
 
 
 def _done(request: HttpRequest, report: Report, anchor: str = "") -> HttpResponse:
-    editing.touch(report)
     if _wants_json(request):
         return JsonResponse({"saved": True})
     return redirect(_paper_url(report, anchor))
@@ -99,6 +99,54 @@ def _done(request: HttpRequest, report: Report, anchor: str = "") -> HttpRespons
 
 def _wants_json(request: HttpRequest) -> bool:
     return "application/json" in request.headers.get("Accept", "")
+
+
+class BadButton(Exception):
+    """A move or remove without the builder's button (its direction or confirmation)."""
+
+
+def _step(request: HttpRequest) -> int:
+    direction = request.POST.get("direction")
+    if direction not in ("up", "down"):
+        raise BadButton
+    return -1 if direction == "up" else 1
+
+
+def _confirmed(request: HttpRequest) -> None:
+    if request.POST.get("confirm") != "remove":
+        raise BadButton
+
+
+def _refusals(view):
+    """Answer, changing nothing: 400 where a POST lacks what the builder's buttons send;
+    409 where the paper is published (perhaps since the builder was opened)."""
+
+    def wrapped(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except BadButton:
+            return HttpResponseBadRequest(_("Use the paper's Move and Remove buttons."))
+        except editing.PublishedReport as refused:
+            return _published(request, refused.report)
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return wrapped
+
+
+def _published(request: HttpRequest, report: Report) -> HttpResponse:
+    """The refusal of a change to a published paper: the builder's page (or its autosave)
+    says so, and where to go instead."""
+    message = _("A published paper cannot be changed: draft a new version.")
+    if _wants_json(request):
+        return JsonResponse({"saved": False, "errors": {"paper": [message]}}, status=409)
+    return render(
+        request,
+        "reports/published.html",
+        # (field id, message) for the error summary: not about a field.
+        {"report": report, "errors": [(None, message)]},
+        status=409,
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -174,14 +222,15 @@ def _builder(request: HttpRequest, report: Report, *, bound=None, status: int = 
 
 
 @require_POST
+@_refusals
 def save_details(request: HttpRequest, slug: str, version: int) -> HttpResponse:
     report = _draft(request, slug, version)
     details = DetailsForm(request.POST, instance=report, prefix="details")
     comparators = ComparatorsForm(request.POST, authority=report.authority, prefix="details")
     if details.is_valid() and comparators.is_valid():
-        report = details.save(commit=False)
-        report.comparators = comparators.cleaned_data["comparators"]
-        report.save()
+        editing.save_details(
+            report, {**details.cleaned_data, "comparators": comparators.cleaned_data["comparators"]}
+        )
         return _done(request, report, "details")
     return _invalid(request, report, {"details": details, "comparators": comparators})
 
@@ -198,40 +247,11 @@ def _invalid(request: HttpRequest, report: Report, bound: dict) -> HttpResponse:
     return _builder(request, report, bound=bound)
 
 
-class BadButton(Exception):
-    """A move or remove without the builder's button (its direction or confirmation)."""
-
-
-def _step(request: HttpRequest) -> int:
-    direction = request.POST.get("direction")
-    if direction not in ("up", "down"):
-        raise BadButton
-    return -1 if direction == "up" else 1
-
-
-def _confirmed(request: HttpRequest) -> None:
-    if request.POST.get("confirm") != "remove":
-        raise BadButton
-
-
-def _bad_button(view):
-    """Answer 400, changing nothing, where a POST lacks what the builder's buttons send."""
-
-    def wrapped(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except BadButton:
-            return HttpResponseBadRequest(_("Use the paper's Move and Remove buttons."))
-
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
-    return wrapped
-
-
 # Sections
 
 
 @require_POST
+@_refusals
 def add_section(request: HttpRequest, slug: str, version: int) -> HttpResponse:
     report = _draft(request, slug, version)
     # NUL characters dropped: PostgreSQL cannot store them (the section form refuses them).
@@ -249,19 +269,20 @@ def _section(request: HttpRequest, slug: str, version: int, section: int) -> Sec
 
 
 @require_POST
+@_refusals
 def save_section(request: HttpRequest, slug: str, version: int, section: int) -> HttpResponse:
     found = _section(request, slug, version, section)
     form = SectionForm(request.POST, prefix=f"s{found.pk}")
     if not form.is_valid():
         return _invalid(request, found.report, {("section", found.pk): form})
-    found.heading = form.cleaned_data["heading"]
-    found.text = form.cleaned_data["text"]
-    found.save()
+    editing.save_section(
+        found, heading=form.cleaned_data["heading"], text=form.cleaned_data["text"]
+    )
     return _done(request, found.report, f"section-{found.pk}")
 
 
 @require_POST
-@_bad_button
+@_refusals
 def move_section(request: HttpRequest, slug: str, version: int, section: int) -> HttpResponse:
     found = _section(request, slug, version, section)
     editing.move(found, _step(request))
@@ -269,7 +290,7 @@ def move_section(request: HttpRequest, slug: str, version: int, section: int) ->
 
 
 @require_POST
-@_bad_button
+@_refusals
 def remove_section(request: HttpRequest, slug: str, version: int, section: int) -> HttpResponse:
     found = _section(request, slug, version, section)
     _confirmed(request)
@@ -282,6 +303,7 @@ def remove_section(request: HttpRequest, slug: str, version: int, section: int) 
 
 
 @require_POST
+@_refusals
 def add_block(request: HttpRequest, slug: str, version: int, section: int) -> HttpResponse:
     found = _section(request, slug, version, section)
     kind = request.POST.get("kind", "")
@@ -301,6 +323,7 @@ def _block(request: HttpRequest, slug: str, version: int, block: int) -> Block:
 
 
 @require_POST
+@_refusals
 def save_block(request: HttpRequest, slug: str, version: int, block: int) -> HttpResponse:
     found = _block(request, slug, version, block)
     report = found.section.report
@@ -310,11 +333,9 @@ def save_block(request: HttpRequest, slug: str, version: int, block: int) -> Htt
     form = BlockForm(request.POST, block=found, generated=generated)
     if not form.is_valid():
         return _invalid(request, report, {("block", found.pk): form})
-    found.settings = form.settings()
-    found.text, found.edited = form.text_and_edited()
-    found.save()
+    text, edited = form.text_and_edited()
+    editing.save_block(found, settings_=form.settings(), text=text, edited=edited)
     if _wants_json(request):
-        editing.touch(report)
         return JsonResponse({"saved": True, "edited": found.edited})
     return _done(request, report, f"block-{found.pk}")
 
@@ -333,7 +354,7 @@ def _generated_text(report: Report, block: Block) -> str:
 
 
 @require_POST
-@_bad_button
+@_refusals
 def move_block(request: HttpRequest, slug: str, version: int, block: int) -> HttpResponse:
     found = _block(request, slug, version, block)
     editing.move(found, _step(request))
@@ -341,7 +362,7 @@ def move_block(request: HttpRequest, slug: str, version: int, block: int) -> Htt
 
 
 @require_POST
-@_bad_button
+@_refusals
 def remove_block(request: HttpRequest, slug: str, version: int, block: int) -> HttpResponse:
     found = _block(request, slug, version, block)
     _confirmed(request)
@@ -426,6 +447,7 @@ def _export(request: HttpRequest, slug: str, version: int, fmt: str) -> HttpResp
 # Publishing and versions
 
 
+@_refusals
 def publish(request: HttpRequest, slug: str, version: int) -> HttpResponse:
     report = _draft(request, slug, version)
     errors: list[str] = []

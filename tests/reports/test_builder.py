@@ -20,6 +20,7 @@ from django.urls import reverse
 
 from council_reports.accounts import provision_user
 from indicators.models import Authority, Observation
+from reports import editing
 from reports.models import Block, Report, Section
 
 SEED_000 = json.loads(Path(settings.BASE_DIR, "fixtures", "reports", "seed000.json").read_text())
@@ -371,10 +372,15 @@ def test_a_published_paper_keeps_its_figures_and_a_new_version_shows_the_correct
     exported = author.get(url("export_html", report))
     assert exported["Content-Disposition"].endswith(f'"{report.slug}-v1.html"')
     assert "2014/15 63.28 96.00" in text_of(exported.content.decode())
-    # The published paper cannot be edited.
+    # The published paper cannot be edited: the author is told so, and nothing changes.
     section = report.sections.first()
-    response = author.post(url("section", report, section=section.pk), {})
-    assert response.status_code == 403
+    response = author.post(url("section", report, section=section.pk), {"heading": "Changed"})
+    assert response.status_code == 409
+    assert "A published paper cannot be changed: draft a new version." in text_of(
+        response.content.decode()
+    )
+    section.refresh_from_db()
+    assert section.heading != "Changed"
 
     response = author.post(url("new_version", report))
     draft = Report.objects.get(slug=report.slug, version=2)
@@ -416,6 +422,98 @@ def test_publishing_a_paper_changed_since_the_confirmation_page_is_refused(autho
     assert "The paper changed after you opened this page" in response.content.decode()
     blank.refresh_from_db()
     assert not blank.is_published and blank.frozen is None
+
+
+def test_publishing_is_refused_when_the_rows_changed_whatever_the_edit_stamp(author, blank):
+    """What the author reviewed is the paper's rows, not its last-changed time: a change
+    written without touching the paper (a bulk update) still stops publishing."""
+    section = add_section(author, blank, "Purpose")
+    page = author.get(url("publish", blank)).content.decode()
+    seen = re.search(r'name="seen" value="([^"]+)"', page).group(1)
+    stamp = Report.objects.get(pk=blank.pk).updated_at
+    Section.objects.filter(pk=section.pk).update(heading="Purpose, as nobody reviewed it")
+    assert Report.objects.get(pk=blank.pk).updated_at == stamp
+
+    response = author.post(url("publish", blank), {"seen": seen})
+    assert response.status_code == 409
+    assert "The paper changed after you opened this page" in response.content.decode()
+    blank.refresh_from_db()
+    assert not blank.is_published and blank.frozen is None
+
+
+def test_every_change_to_a_published_paper_is_refused_saying_so(author, blank):
+    section = add_section(author, blank, "Purpose")
+    block = add_block(author, blank, section, "free_table")
+    publish(author, blank)
+    blank.refresh_from_db()
+    frozen, history = blank.frozen, Block.history.count() + Section.history.count()
+
+    for path, data in [
+        (url("details", blank), {"details-title": "Changed", "details-committee": "Changed"}),
+        (url("add_section", blank), {"heading": "Changed"}),
+        (url("section", blank, section=section.pk), {f"s{section.pk}-heading": "Changed"}),
+        (url("move_section", blank, section=section.pk), {"direction": "down"}),
+        (url("remove_section", blank, section=section.pk), {"confirm": "remove"}),
+        (url("add_block", blank, section=section.pk), {"kind": "free_table"}),
+        (url("block", blank, block=block.pk), block_post(block, caption="Changed")),
+        (url("move_block", blank, block=block.pk), {"direction": "up"}),
+        (url("remove_block", blank, block=block.pk), {"confirm": "remove"}),
+    ]:
+        response = author.post(path, data)
+        assert response.status_code == 409, path
+        page = text_of(response.content.decode())
+        assert "A published paper cannot be changed: draft a new version." in page, path
+        assert "Draft a new version" in page
+        # The builder's autosave is told the same, in JSON.
+        response = author.post(path, data, HTTP_ACCEPT="application/json")
+        assert response.status_code == 409, path
+        assert response.json() == {
+            "saved": False,
+            "errors": {"paper": ["A published paper cannot be changed: draft a new version."]},
+        }
+
+    blank.refresh_from_db()
+    assert blank.title == "Looked after children" and blank.frozen == frozen
+    assert list(blank.sections.values_list("heading", flat=True)) == ["Purpose"]
+    assert list(Block.objects.filter(section__report=blank).values_list("pk", flat=True)) == [
+        block.pk
+    ]
+    assert Block.history.count() + Section.history.count() == history
+
+
+def test_a_change_checked_against_a_draft_published_meanwhile_is_refused_under_the_lock(
+    author, blank
+):
+    """The view found a draft; publishing lands before the change is written: the change
+    is refused as it is written (editing checks again under the paper's row lock)."""
+    section = add_section(author, blank, "Purpose")
+    block = add_block(author, blank, section, "free_table")
+    seen_as_draft = Report.objects.get(pk=blank.pk)
+    section = Section.objects.select_related("report").get(pk=section.pk)
+    block = Block.objects.select_related("section__report").get(pk=block.pk)
+    publish(author, blank)
+    history = Block.history.count() + Section.history.count()
+
+    for change in [
+        lambda: editing.add_section(seen_as_draft, "Unreviewed"),
+        lambda: editing.save_details(seen_as_draft, {"title": "Unreviewed"}),
+        lambda: editing.save_section(section, heading="Unreviewed", text=""),
+        lambda: editing.move(section, 1),
+        lambda: editing.remove(section),
+        lambda: editing.add_block(section, "free_table"),
+        lambda: editing.save_block(block, settings_={}, text="Unreviewed", edited=True),
+        lambda: editing.move(block, -1),
+        lambda: editing.remove(block),
+    ]:
+        with pytest.raises(editing.PublishedReport):
+            change()
+
+    blank.refresh_from_db()
+    assert blank.is_published and blank.title == "Looked after children"
+    assert list(blank.sections.values_list("heading", flat=True)) == ["Purpose"]
+    assert [s["heading"] for s in blank.frozen["sections"]] == ["Purpose"]
+    assert Block.objects.filter(section__report=blank).count() == 1
+    assert Block.history.count() + Section.history.count() == history
 
 
 def test_members_read_published_papers_only(author, blank):

@@ -190,6 +190,13 @@ def _report_of(item: Section | Block) -> Report:
     return item.report if isinstance(item, Section) else item.section.report
 
 
+def _still_there(item: Section | Block) -> None:
+    """Under the paper's lock: the section or block the page was drawn with is still in the
+    paper, or DoesNotExist (removed meanwhile), before anything is written to or beside it."""
+    if not type(item).objects.filter(pk=item.pk).exists():
+        raise type(item).DoesNotExist
+
+
 def _renumber(items) -> None:
     for position, item in enumerate(items, start=1):
         if item.position != position:
@@ -218,8 +225,9 @@ def add_section(report: Report, heading: str) -> Section:
 @transaction.atomic
 def save_section(section: Section, *, heading: str, text: str) -> None:
     locked_draft(section.report)
+    _still_there(section)
     section.heading, section.text = heading, text
-    section.save()
+    section.save(update_fields=["heading", "text"])
     touch(section.report)
 
 
@@ -227,6 +235,7 @@ def save_section(section: Section, *, heading: str, text: str) -> None:
 def move(item: Section | Block, step: int) -> None:
     """Swap with the neighbour above (step -1) or below (+1); at either end nothing moves."""
     report = locked_draft(_report_of(item))
+    _still_there(item)
     siblings = list(
         report.sections.all() if isinstance(item, Section) else item.section.blocks.all()
     )
@@ -241,6 +250,7 @@ def move(item: Section | Block, step: int) -> None:
 @transaction.atomic
 def remove(item: Section | Block) -> None:
     report = locked_draft(_report_of(item))
+    _still_there(item)
     parent = item.report if isinstance(item, Section) else item.section
     item.delete()
     _renumber(parent.sections.all() if isinstance(parent, Report) else parent.blocks.all())
@@ -253,6 +263,7 @@ def add_block(section: Section, kind: str) -> Block:
     and periods of the section's last indicator block (a commentary on the table above it);
     the first in a section takes the council's first indicator with figures."""
     locked_draft(section.report)
+    _still_there(section)
     settings_: dict[str, Any] = {}
     if kind in (BlockType.INDICATOR_TABLE, BlockType.INDICATOR_CHART, BlockType.COMMENTARY):
         settings_ = _indicator_defaults(section)
@@ -269,8 +280,9 @@ def add_block(section: Section, kind: str) -> Block:
 @transaction.atomic
 def save_block(block: Block, *, settings_: dict[str, Any], text: str, edited: bool) -> None:
     locked_draft(block.section.report)
+    _still_there(block)
     block.settings, block.text, block.edited = settings_, text, edited
-    block.save()
+    block.save(update_fields=["settings", "text", "edited"])
     touch(block.section.report)
 
 

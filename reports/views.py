@@ -14,7 +14,7 @@ from csp.decorators import csp_replace
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -119,7 +119,8 @@ def _confirmed(request: HttpRequest) -> None:
 
 def _refusals(view):
     """Answer, changing nothing: 400 where a POST lacks what the builder's buttons send;
-    409 where the paper is published (perhaps since the builder was opened)."""
+    409 where the paper is published (perhaps since the builder was opened); 404 where the
+    section or block was removed between finding it and writing to it."""
 
     def wrapped(request, *args, **kwargs):
         try:
@@ -128,6 +129,8 @@ def _refusals(view):
             return HttpResponseBadRequest(_("Use the paper's Move and Remove buttons."))
         except editing.PublishedReport as refused:
             return _published(request, refused.report)
+        except (Section.DoesNotExist, Block.DoesNotExist):
+            raise Http404 from None
 
     wrapped.__name__ = view.__name__
     wrapped.__doc__ = view.__doc__

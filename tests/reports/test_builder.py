@@ -516,6 +516,32 @@ def test_a_change_checked_against_a_draft_published_meanwhile_is_refused_under_t
     assert Block.history.count() + Section.history.count() == history
 
 
+def test_a_change_to_a_section_or_block_removed_meanwhile_is_refused_writing_nothing(author, blank):
+    """Two authors: one removes a section while the other's page still shows it. The
+    other's save, move or new block is refused as it is written, never put back or left
+    pointing at nothing (the page answers 404: it is gone)."""
+    kept = add_section(author, blank, "Kept")
+    section = add_section(author, blank, "Removed meanwhile")
+    block = add_block(author, blank, section, "free_table")
+    section = Section.objects.select_related("report").get(pk=section.pk)
+    block = Block.objects.select_related("section__report").get(pk=block.pk)
+    editing.remove(Section.objects.select_related("report").get(pk=section.pk))
+
+    for change, gone in [
+        (lambda: editing.save_section(section, heading="Put back", text=""), Section),
+        (lambda: editing.move(section, -1), Section),
+        (lambda: editing.remove(section), Section),
+        (lambda: editing.add_block(section, "free_table"), Section),
+        (lambda: editing.save_block(block, settings_={}, text="Put back", edited=True), Block),
+        (lambda: editing.move(block, 1), Block),
+    ]:
+        with pytest.raises(gone.DoesNotExist):
+            change()
+
+    assert list(blank.sections.values_list("pk", "heading", "position")) == [(kept.pk, "Kept", 1)]
+    assert not Block.objects.filter(section__report=blank).exists()
+
+
 def test_members_read_published_papers_only(author, blank):
     member = client_for("member")
     papers = Report.objects.count()

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import hashlib
 import re
+import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.utils.text import slugify
@@ -29,9 +32,49 @@ def normalise_indicator_code(code: str) -> str:
     return re.sub(r"\s+", "", text).upper()
 
 
+# Django's `slug` path converter, which the indicator URLs use (indicators/indicator_urls.py).
+_URL_SAFE_SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
+_NOT_SLUG = re.compile(r"[^a-z0-9_]+")
+# A code has at most 60 characters, but folding accents can lengthen it (`㎒` is `MHz`); the
+# slug column holds 80, which leaves room for a `-2` suffix.
+SLUG_BASE_LENGTH = 60
+
+
 def indicator_slug(code: str) -> str:
-    """URL form: the normalised code in lower case (`scc013aii`), or the snake_case name."""
-    return normalise_indicator_code(code).lower()
+    """URL form: the normalised code in lower case (`scc013aii`), or the snake_case name.
+
+    A code that is not already URL-safe (`NI 62.1`, `../x`, `Ŵ<1>`) has its accents folded
+    and every other run of characters outside a-z, 0-9 and `_` made one `-` (`ni62-1`); a
+    code with nothing left (`Показатель`) becomes `indicator-` and a short hash of it. Two
+    codes can share this base: `Indicator.save` makes the stored slug unique.
+    """
+    normalised = normalise_indicator_code(code)
+    lowered = normalised.lower()
+    if _URL_SAFE_SLUG.match(lowered) and len(lowered) <= SLUG_BASE_LENGTH:
+        return lowered
+    folded = unicodedata.normalize("NFKD", normalised).encode("ascii", "ignore").decode().lower()
+    slug = _NOT_SLUG.sub("-", folded)[:SLUG_BASE_LENGTH].strip("-")
+    if slug:
+        return slug
+    return "indicator-" + hashlib.sha256(normalised.encode()).hexdigest()[:8]
+
+
+def is_url_safe_slug(slug: str) -> bool:
+    return bool(_URL_SAFE_SLUG.match(slug))
+
+
+def unique_slug(base: str, taken: Callable[[str], bool], current: str = "") -> str:
+    """`base`, or `base-2`, `base-3` … whichever is first not `taken` by another row.
+
+    A row's `current` slug is kept while it is one of these, so that saving it again never
+    moves its URL (the slug of a removed indicator is not taken back)."""
+    if current and (current == base or re.fullmatch(re.escape(base) + r"-[0-9]+", current)):
+        return current
+    candidate, number = base, 1
+    while taken(candidate):
+        number += 1
+        candidate = f"{base}-{number}"
+    return candidate
 
 
 def normalise_name(name: str) -> str:

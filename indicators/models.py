@@ -340,7 +340,9 @@ class Indicator(models.Model):
     `manage.py load_indicators`."""
 
     code = models.CharField(_("code"), max_length=60, unique=True)
-    normalised_code = models.CharField(max_length=60, unique=True, editable=False)
+    # Upper case can lengthen a code (`ß` is `SS`, `ΐ` three characters): room for three times
+    # the code's 60 characters.
+    normalised_code = models.CharField(max_length=180, unique=True, editable=False)
     slug = models.SlugField(_("slug"), max_length=80, unique=True, editable=False)
     title = models.CharField(_("title"), max_length=255)
     definition = models.TextField(_("definition"), blank=True)
@@ -370,7 +372,12 @@ class Indicator(models.Model):
 
     def save(self, *args, **kwargs):
         self.normalised_code = codes.normalise_indicator_code(self.code)
-        self.slug = codes.indicator_slug(self.code)
+        others = Indicator.objects.exclude(pk=self.pk)
+        self.slug = codes.unique_slug(
+            codes.indicator_slug(self.code),
+            lambda slug: others.filter(slug=slug).exists(),
+            current=self.slug,
+        )
         super().save(*args, **kwargs)
 
 

@@ -9,4 +9,5 @@ urlpatterns = [
     path("done/<int:pk>/", import_views.result, name="result"),
     path("<str:token>/", import_views.preview, name="preview"),
     path("<str:token>/confirm/", import_views.confirm, name="confirm"),
+    path("<str:token>/cancel/", import_views.cancel, name="cancel"),
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -76,7 +77,7 @@ def _check_importer(request: HttpRequest) -> None:
 
 def _pending(request: HttpRequest, token: str) -> uploads.PendingUpload:
     """The upload this session made, or 404 for anyone else's token (or a used one)."""
-    pending = uploads.find(request.session, token)
+    pending = uploads.find(request.session, request.user, token)
     if pending is None:
         raise Http404(_("No upload waits under this address; upload the file again."))
     return pending
@@ -102,12 +103,19 @@ def upload(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = UploadForm(request.POST, request.FILES, allow_create_missing=allow)
         if form.is_valid():
-            pending = uploads.keep(
-                request.session,
-                form.cleaned_data["file"],
-                create_missing=bool(form.cleaned_data.get("create_missing")),
-            )
-            return redirect("imports:preview", token=pending.token)
+            try:
+                kept = uploads.keep(
+                    request.session,
+                    request.user,
+                    form.cleaned_data["file"],
+                    create_missing=bool(form.cleaned_data.get("create_missing")),
+                )
+            except uploads.UploadRefused as exc:
+                form.add_error("file", str(exc))
+            else:
+                for name in kept.superseded:
+                    messages.info(request, _superseded_message(name))
+                return redirect("imports:preview", token=kept.pending.token)
     else:
         form = UploadForm(allow_create_missing=allow)
     recent = ImportLog.objects.filter(user=request.user, command=importing.COMMAND)
@@ -117,9 +125,19 @@ def upload(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "recent": recent[:RECENT_IMPORTS],
+            "waiting": uploads.waiting(request.user),
+            "max_pending": uploads.MAX_PENDING,
+            "max_pending_bytes": uploads.MAX_PENDING_BYTES,
             "provisional": not permissions.is_admin(request.user),
         },
     )
+
+
+def _superseded_message(name: str) -> str:
+    return _(
+        "Your oldest upload waiting for confirmation, %(name)s, was removed: you may keep "
+        "%(count)s at a time. Nothing from it was imported."
+    ) % {"name": name, "count": uploads.MAX_PENDING}
 
 
 def _preview_page(request: HttpRequest, pending, report, *, confirming: bool) -> HttpResponse:
@@ -171,6 +189,19 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
         return _preview_page(request, pending, report, confirming=True)
     uploads.discard(request.session, pending)
     return redirect("imports:result", pk=report.result.log.pk)
+
+
+@require_POST
+def cancel(request: HttpRequest, token: str) -> HttpResponse:
+    _check_importer(request)
+    pending = _pending(request, token)
+    uploads.discard(request.session, pending)
+    messages.info(
+        request,
+        _("The upload %(name)s was cancelled and removed; nothing from it was imported.")
+        % {"name": pending.filename},
+    )
+    return redirect("imports:upload")
 
 
 @require_http_methods(["GET"])

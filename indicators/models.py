@@ -608,6 +608,29 @@ class ImportLog(models.Model):
         return f"{self.command} {self.filename} {self.started_at:%Y-%m-%d %H:%M}"
 
 
+class PendingImport(models.Model):
+    """A file uploaded in the browser that waits for its preview to be confirmed or
+    cancelled (indicators.uploads). The file is `<token><suffix>` in the upload folder; the
+    rows let the per-user limits and the worker's sweep see every user's waiting files."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pending_imports"
+    )
+    token = models.CharField(max_length=64, unique=True)
+    filename = models.CharField(_("file"), max_length=80)
+    suffix = models.CharField(max_length=5)
+    size = models.PositiveBigIntegerField(_("size in bytes"))
+    create_missing = models.BooleanField(default=False)
+    created = models.DateTimeField(_("uploaded"), db_index=True)
+
+    class Meta:
+        ordering = ["created", "pk"]
+        verbose_name = _("upload waiting for confirmation")
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.user}, {self.created:%Y-%m-%d %H:%M})"
+
+
 class ReturnKind(models.TextChoices):
     ALLOCATIONS = "allocations", _("Allocations")
     REFERRALS = "referrals", _("Referrals and initial assessments")

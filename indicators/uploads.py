@@ -9,33 +9,49 @@ An upload is kept under `settings.IMPORT_UPLOAD_DIR` (default `var/uploads/` in 
 git-ignored) as `<token><suffix>`, where the token is random and is stored in the uploader's
 session: the token in a URL is only honoured for the session that uploaded it, and the file
 name on disk never comes from the user.
+
+Waiting files are bounded so that uploads cannot fill the disk: a `PendingImport` row per file
+records its user and size; each user keeps at most `MAX_PENDING` (a new upload supersedes the
+oldest) and `MAX_PENDING_BYTES` in all (beyond it an upload is refused). A file goes when its
+import is confirmed, when it is cancelled or superseded, and, never confirmed, when the task
+worker's sweep finds it older than `KEEP_SECONDS`.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import secrets
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from council_reports import permissions
 from council_reports.models import Role
 from indicators import codes, store
-from indicators.models import Observation, YearLock
+from indicators.models import Observation, PendingImport, YearLock
 
 MAX_UPLOAD_BYTES = settings.FILE_UPLOAD_MAX_BYTES
 SUFFIXES = (".csv", ".xlsx")
 SESSION_KEY = "pending_imports"
 # The import log and history name the file; history keeps 100 characters of reason.
 NAME_LIMIT = 80
-# Uploads never confirmed are removed when a later upload finds them this old.
+# Per user: files waiting for confirmation, and their total size (a 20 MB file and a second
+# one fit; three such files do not).
+MAX_PENDING = 3
+MAX_PENDING_BYTES = 40 * 1024 * 1024
+# Uploads never confirmed or cancelled are removed by the worker's sweep at this age.
 KEEP_SECONDS = 24 * 60 * 60
+# A file without its row is removed at this age: younger, its row may not be committed yet.
+ORPHAN_SECONDS = 60 * 60
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 
 
@@ -121,6 +137,22 @@ class PendingUpload:
     def path(self) -> Path:
         return upload_dir() / f"{self.token}{self.suffix}"
 
+    @classmethod
+    def of(cls, row: PendingImport) -> PendingUpload:
+        return cls(row.token, row.filename, row.suffix, row.create_missing)
+
+
+@dataclass(frozen=True)
+class Kept:
+    """A new upload, and the names of the older uploads it superseded."""
+
+    pending: PendingUpload
+    superseded: list[str]
+
+
+class UploadRefused(Exception):
+    """An upload the user may not keep now; the message says which limit and what to do."""
+
 
 def upload_dir() -> Path:
     configured = getattr(settings, "IMPORT_UPLOAD_DIR", None)
@@ -139,60 +171,121 @@ def safe_name(name: str) -> str:
     return name
 
 
-def keep(session, upload: UploadedFile, *, create_missing: bool) -> PendingUpload:
-    """Save the upload under a new random token bound to this session."""
-    folder = upload_dir()
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    _remove_abandoned(folder)
+def waiting(user) -> list[PendingImport]:
+    """The user's uploads waiting for confirmation, oldest first."""
+    return list(PendingImport.objects.filter(user=user).order_by("created", "pk"))
+
+
+def keep(session, user, upload: UploadedFile, *, create_missing: bool) -> Kept:
+    """Save the upload under a new random token bound to this session and this user.
+
+    The user's oldest waiting uploads are superseded (removed) so that at most MAX_PENDING
+    wait; an upload that would take the rest past MAX_PENDING_BYTES is refused
+    (UploadRefused) and then nothing changes."""
     filename = safe_name(upload.name or "")
-    pending = PendingUpload(
-        token=secrets.token_urlsafe(24),
-        filename=filename,
-        suffix=Path(filename).suffix.lower(),
-        create_missing=create_missing,
-    )
-    # "xb": never overwrite; the token is new, so an existing file would be a bug.
-    with pending.path.open("xb") as out:
-        for chunk in upload.chunks():
-            out.write(chunk)
-    waiting = dict(session.get(SESSION_KEY, {}))
-    waiting[pending.token] = {
-        "filename": pending.filename,
-        "suffix": pending.suffix,
-        "create_missing": create_missing,
-    }
-    session[SESSION_KEY] = waiting
-    return pending
+    size = upload.size or 0
+    with transaction.atomic():
+        # One user's uploads are counted one at a time (PostgreSQL locks the user's row).
+        get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+        rows = waiting(user)
+        superseded = rows[: max(0, len(rows) - (MAX_PENDING - 1))]
+        kept = rows[len(superseded) :]
+        used = sum(row.size for row in kept)
+        if used + size > MAX_PENDING_BYTES:
+            raise UploadRefused(
+                _(
+                    "Your uploads waiting for confirmation take %(used)s; with this file "
+                    "(%(size)s) they would take more than the %(limit)s you may keep. Confirm "
+                    "or cancel one of them first."
+                )
+                % {
+                    "used": filesizeformat(used),
+                    "size": filesizeformat(size),
+                    "limit": filesizeformat(MAX_PENDING_BYTES),
+                }
+            )
+        row = PendingImport.objects.create(
+            user=user,
+            token=secrets.token_urlsafe(24),
+            filename=filename,
+            suffix=Path(filename).suffix.lower(),
+            size=size,
+            create_missing=create_missing,
+            created=timezone.now(),
+        )
+        pending = PendingUpload.of(row)
+        folder = upload_dir()
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        try:
+            # "xb": never overwrite; the token is new, so an existing file would be a bug.
+            with pending.path.open("xb") as out:
+                for chunk in upload.chunks():
+                    out.write(chunk)
+        except BaseException:
+            pending.path.unlink(missing_ok=True)
+            raise
+        PendingImport.objects.filter(pk__in=[old.pk for old in superseded]).delete()
+    for old in superseded:
+        PendingUpload.of(old).path.unlink(missing_ok=True)
+    tokens = dict(session.get(SESSION_KEY, {}))
+    for old in superseded:
+        tokens.pop(old.token, None)
+    tokens[pending.token] = {"filename": pending.filename}
+    session[SESSION_KEY] = tokens
+    return Kept(pending, [old.filename for old in superseded])
 
 
-def find(session, token: str) -> PendingUpload | None:
-    """The upload this session made under this token, if its file is still there."""
-    if not _TOKEN.match(token):
+def find(session, user, token: str) -> PendingUpload | None:
+    """The upload this session and user made under this token, if it still waits."""
+    if not _TOKEN.match(token) or token not in session.get(SESSION_KEY, {}):
         return None
-    data = session.get(SESSION_KEY, {}).get(token)
-    if not data or data.get("suffix") not in SUFFIXES:
+    row = PendingImport.objects.filter(user=user, token=token, suffix__in=SUFFIXES).first()
+    if row is None:
         return None
-    pending = PendingUpload(
-        token=token,
-        filename=str(data.get("filename", "")),
-        suffix=data["suffix"],
-        create_missing=bool(data.get("create_missing")),
-    )
+    pending = PendingUpload.of(row)
     return pending if pending.path.is_file() else None
 
 
 def discard(session, pending: PendingUpload) -> None:
+    """Remove a confirmed or cancelled upload: its file, its row and its session entry."""
+    PendingImport.objects.filter(token=pending.token).delete()
     pending.path.unlink(missing_ok=True)
-    waiting = dict(session.get(SESSION_KEY, {}))
-    waiting.pop(pending.token, None)
-    session[SESSION_KEY] = waiting
+    tokens = dict(session.get(SESSION_KEY, {}))
+    tokens.pop(pending.token, None)
+    session[SESSION_KEY] = tokens
 
 
-def _remove_abandoned(folder: Path) -> None:
-    cutoff = time.time() - KEEP_SECONDS
-    for path in folder.iterdir():
-        try:
-            if path.is_file() and path.suffix in SUFFIXES and path.stat().st_mtime < cutoff:
-                path.unlink()
-        except OSError:  # another request removed it first
-            continue
+@dataclass(frozen=True)
+class Swept:
+    uploads: int  # waiting uploads removed, with their files
+    orphans: int  # files in the folder without an upload waiting for them
+
+
+def sweep(now: dt.datetime | None = None) -> Swept:
+    """Remove uploads older than KEEP_SECONDS, and files no upload waits for (a user since
+    removed, an interrupted write) older than ORPHAN_SECONDS. Run by the task worker
+    (`manage.py worker`) on a schedule, and by `manage.py sweep_uploads`."""
+    now = now or timezone.now()
+    old = PendingImport.objects.filter(created__lt=now - dt.timedelta(seconds=KEEP_SECONDS))
+    expired = list(old)
+    PendingImport.objects.filter(pk__in=[row.pk for row in expired]).delete()
+    for row in expired:
+        PendingUpload.of(row).path.unlink(missing_ok=True)
+    folder = upload_dir()
+    orphans = 0
+    if folder.is_dir():
+        tokens = set(PendingImport.objects.values_list("token", flat=True))
+        cutoff = now.timestamp() - ORPHAN_SECONDS
+        for path in folder.iterdir():
+            try:
+                if (
+                    path.suffix in SUFFIXES
+                    and path.stem not in tokens
+                    and path.is_file()
+                    and path.stat().st_mtime < cutoff
+                ):
+                    path.unlink()
+                    orphans += 1
+            except OSError:  # removed meanwhile by a confirmation or another sweep
+                continue
+    return Swept(len(expired), orphans)

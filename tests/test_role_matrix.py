@@ -125,6 +125,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     "imports:result": _row(LOGIN, 200, 404, 404, 403, 403, 200),
     "imports:preview": NO_SUCH_UPLOAD,
     "imports:confirm": POST_ONLY,
+    "imports:cancel": POST_ONLY,
     # The council overview: published figures, for everyone signed in (the council's staff
     # also see provisional ones; see test_provisional_figures_stay_with_the_council).
     "councils:overview": EVERYONE,
@@ -197,6 +198,7 @@ POSTS: dict[str, dict[str, object]] = {
     "figures:new": FORM_ERRORS,
     "imports:upload": _row(LOGIN, 200, 200, 200, 403, 403, 200),  # no file: the form again
     "imports:confirm": NO_SUCH_UPLOAD,
+    "imports:cancel": NO_SUCH_UPLOAD,
     "reports:new": AUTHORS,  # nothing filled in: the form with its errors
     "reports:details": AUTHORS,  # no title or committee: the builder with errors
     "reports:add_section": AUTHOR_DONE,  # a section headed "New section"
@@ -622,4 +624,6 @@ def test_an_upload_token_works_only_in_the_session_that_uploaded(
     other = _client(world, role)
     assert other.get(preview).status_code == 404
     assert other.post(confirm).status_code == 404
+    assert other.post(preview + "cancel/").status_code == 404
     assert _fingerprint(world) == before
+    assert owner.get(preview).status_code == 200  # still waiting for its owner

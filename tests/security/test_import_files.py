@@ -133,14 +133,16 @@ def test_upload_preview_and_confirm(users, world, named):
             return
         preview = client.get(response["Location"])
         case.answered(preview)
-        case.nothing_written()
         token = response["Location"].rstrip("/").split("/")[-1]
         confirm = client.post(reverse("imports:confirm", kwargs={"token": token}))
         case.answered(confirm)
         assert (confirm.status_code == 302) == (not preview.context["report"].errors)
         if confirm.status_code != 302:
             assert confirm.context["report"].errors
+            # The refused file waits for its user to cancel it; then nothing of it is left.
+            case.answered(client.post(reverse("imports:cancel", kwargs={"token": token})))
             case.nothing_written()
+            assert not list(uploads.upload_dir().glob(f"{token}.*"))
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx"])

@@ -257,17 +257,23 @@ def discard(session, pending: PendingUpload) -> None:
 
 @dataclass(frozen=True)
 class Swept:
-    uploads: int  # waiting uploads removed, with their files
+    uploads: int  # waiting uploads removed (too old, or their file lost), with their files
     orphans: int  # files in the folder without an upload waiting for them
 
 
 def sweep(now: dt.datetime | None = None) -> Swept:
-    """Remove uploads older than KEEP_SECONDS, and files no upload waits for (a user since
-    removed, an interrupted write) older than ORPHAN_SECONDS. Run by the task worker
+    """Remove uploads older than KEEP_SECONDS or whose file is lost, and files no upload waits
+    for (a user since removed, an interrupted write) older than ORPHAN_SECONDS. Run by the task worker
     (`manage.py worker`) on a schedule, and by `manage.py sweep_uploads`."""
     now = now or timezone.now()
-    old = PendingImport.objects.filter(created__lt=now - dt.timedelta(seconds=KEEP_SECONDS))
-    expired = list(old)
+    cut = now - dt.timedelta(seconds=KEEP_SECONDS)
+    # A row is committed only after its file is written, so a row without its file lost it
+    # (the folder was cleared): it would count against its user's limits for nothing.
+    expired = [
+        row
+        for row in PendingImport.objects.all()
+        if row.created < cut or not PendingUpload.of(row).path.is_file()
+    ]
     PendingImport.objects.filter(pk__in=[row.pk for row in expired]).delete()
     for row in expired:
         PendingUpload.of(row).path.unlink(missing_ok=True)

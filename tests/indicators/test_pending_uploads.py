@@ -213,6 +213,17 @@ def test_the_sweep_removes_uploads_waiting_a_day_and_old_orphans_and_leaves_fres
     assert client_a.get(preview_url(fresh)).status_code == 200
 
 
+def test_the_sweep_forgets_an_upload_whose_file_is_lost_so_it_no_longer_counts(world, upload_dir):
+    officer = world["officer_a"]
+    client = signed_in(officer)
+    tokens = [token_of(upload(client, sized_file(f"{n}.csv", 19 * MB))) for n in "ab"]
+    (upload_dir / f"{tokens[0]}.csv").unlink()  # e.g. the folder was cleared
+    call_command("sweep_uploads", stdout=io.StringIO())
+    assert waiting_names(officer) == ["b.csv"]
+    token_of(upload(client, sized_file("c.csv", 19 * MB)))  # 38 MB waiting: within 40 MB
+    assert waiting_names(officer) == ["b.csv", "c.csv"]
+
+
 @pytest.mark.django_db(transaction=True)  # db_worker closes its connection as it ends
 def test_the_worker_sweeps_when_it_runs_its_queue(users, council_a, lac_allocated, upload_dir):
     old = token_of(upload(signed_in(users["officer_a"]), csv_file([ROW_A])))

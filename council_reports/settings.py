@@ -5,6 +5,8 @@ DJANGO_SECRET_KEY  required when DJANGO_DEBUG is off
 DJANGO_DEBUG       true/false (default false)
 DJANGO_ALLOWED_HOSTS  comma-separated (default localhost,127.0.0.1 when debugging)
 DJANGO_MEDIA_ROOT  folder for files the app writes, such as report packs (default <project>/media)
+DJANGO_IMPORT_UPLOAD_DIR  folder where browser uploads wait for confirmation (default
+                   <project>/var/uploads); the task worker sweeps it
 DJANGO_STATIC_ROOT where collectstatic gathers static files for WhiteNoise (default
                    <project>/staticfiles)
 REDIS_URL          redis://host:6379/0 for a cache shared by every app server and a task queue
@@ -311,6 +313,10 @@ CACHES = {
 # Files the app writes (report packs under packs/). Never served as static media: they are
 # downloaded through views that check who is asking.
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT") or BASE_DIR / "media").resolve()
+# Browser uploads waiting for confirmation (indicators.uploads); private, never served.
+IMPORT_UPLOAD_DIR = Path(
+    os.environ.get("DJANGO_IMPORT_UPLOAD_DIR") or BASE_DIR / "var" / "uploads"
+).resolve()
 
 # Background tasks (report packs) through django-tasks, run by `python manage.py worker`
 # (`make run` and `make serve` start one beside the web server): queued in the database, or in

@@ -5,8 +5,8 @@ The file itself goes through `indicators.importing.import_observations_file`, th
 the `import_observations` command; what differs is only who may import what, so that is a
 `check_rows` function applied to the parsed rows, in the preview and again on confirmation.
 
-An upload is kept under `settings.IMPORT_UPLOAD_DIR` (default `var/uploads/` in the project,
-git-ignored) as `<token><suffix>`, where the token is random and is stored in the uploader's
+An upload is kept under `settings.IMPORT_UPLOAD_DIR` (DJANGO_IMPORT_UPLOAD_DIR, default
+`var/uploads/` in the project, git-ignored) as `<token><suffix>`, where the token is random and is stored in the uploader's
 session: the token in a URL is only honoured for the session that uploaded it, and the file
 name on disk never comes from the user.
 
@@ -155,8 +155,7 @@ class UploadRefused(Exception):
 
 
 def upload_dir() -> Path:
-    configured = getattr(settings, "IMPORT_UPLOAD_DIR", None)
-    return Path(configured) if configured else Path(settings.BASE_DIR) / "var" / "uploads"
+    return Path(settings.IMPORT_UPLOAD_DIR)
 
 
 def safe_name(name: str) -> str:

@@ -94,6 +94,13 @@ def users(council_a, council_b) -> dict:
 
 
 @pytest.fixture(autouse=True)
+def _upload_dir(settings, tmp_path):
+    """Uploads go to the test's own folder: the worker's sweep, run by tests, must never
+    remove the files of the developer's running app."""
+    settings.IMPORT_UPLOAD_DIR = tmp_path / "uploads"
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     """Each test starts with an empty cache: tests roll their figures back without committing,
     so the figures version never changes between them and a page cached by one test would

@@ -35,6 +35,8 @@ def production_env(tmp_path: Path, **extra: str) -> dict[str, str]:
         DJANGO_ALLOWED_HOSTS="127.0.0.1",
         DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
         DJANGO_STATIC_ROOT=str(tmp_path / "static"),
+        # The worker sweeps this folder: never the developer's own uploads.
+        DJANGO_IMPORT_UPLOAD_DIR=str(tmp_path / "uploads"),
         **extra,
     )
     return env

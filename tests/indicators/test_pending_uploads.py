@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -288,3 +288,9 @@ def test_a_client_without_a_session_token_gets_404_even_with_the_record(world):
     assert other_session.get(preview_url(token)).status_code == 404
     assert other_session.post(cancel_url(token)).status_code == 404
     assert PendingImport.objects.count() == 1
+
+
+@pytest.mark.parametrize("every", ["0", "-5", "soon"])
+def test_the_worker_refuses_a_sweep_interval_that_is_not_positive(every):
+    with pytest.raises(CommandError, match="--sweep-every"):
+        call_command("worker", "--sweep-every", every)

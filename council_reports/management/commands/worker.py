@@ -10,6 +10,7 @@ the worker starts and every 15 minutes while it runs, in a thread of the worker'
 
 from __future__ import annotations
 
+import argparse
 import logging
 import threading
 
@@ -46,6 +47,13 @@ def sweep_uploads_until(stop: threading.Event, every: float) -> None:
             return
 
 
+def _seconds(text: str) -> float:
+    seconds = float(text)
+    if not seconds > 0:
+        raise argparse.ArgumentTypeError(f"{text} is not a number of seconds above 0")
+    return seconds
+
+
 class Command(BaseCommand):
     help = (
         "Run the background-task worker (report packs) for the configured task backend, and "
@@ -58,7 +66,7 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--sweep-every",
-            type=float,
+            type=_seconds,
             default=SWEEP_EVERY_SECONDS,
             metavar="SECONDS",
             help="how often to sweep abandoned uploads (default: %(default)s)",

@@ -94,10 +94,11 @@ def users(council_a, council_b) -> dict:
 
 
 @pytest.fixture(autouse=True)
-def _upload_dir(settings, tmp_path):
+def upload_dir(settings, tmp_path):
     """Uploads go to the test's own folder: the worker's sweep, run by tests, must never
     remove the files of the developer's running app."""
     settings.IMPORT_UPLOAD_DIR = tmp_path / "uploads"
+    return settings.IMPORT_UPLOAD_DIR
 
 
 @pytest.fixture(autouse=True)

@@ -31,12 +31,6 @@ HEADER = ["authority", "indicator", "period", "numerator", "denominator", "value
 ROW_A = ["Rhondda Cynon Taf", "SCC/013aii", "2014-15", "393", "621", "", ""]
 
 
-@pytest.fixture(autouse=True)
-def upload_dir(settings, tmp_path):
-    settings.IMPORT_UPLOAD_DIR = tmp_path / "uploads"
-    return settings.IMPORT_UPLOAD_DIR
-
-
 @pytest.fixture
 def world(users, council_a, council_b, wales_average, lac_allocated):
     factories.IndicatorFactory(code="SCC/011a", unit="percent", decimals=1)

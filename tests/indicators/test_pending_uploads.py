@@ -29,12 +29,6 @@ MB = 1024 * 1024
 NBSP = "\xa0"
 
 
-@pytest.fixture(autouse=True)
-def upload_dir(settings, tmp_path) -> Path:
-    settings.IMPORT_UPLOAD_DIR = tmp_path / "uploads"
-    return settings.IMPORT_UPLOAD_DIR
-
-
 @pytest.fixture
 def world(users, council_a, council_b, wales_average, lac_allocated):
     factories.IndicatorFactory(code="SCC/011a", unit="percent", decimals=1)

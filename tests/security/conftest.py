@@ -3,8 +3,6 @@ the run: "bad input: N generated cases, 0 server errors, 0 partial writes"."""
 
 from __future__ import annotations
 
-import pytest
-
 from tests.security.tally import TALLY
 
 
@@ -15,9 +13,3 @@ def pytest_terminal_summary(terminalreporter):
     for area, count in sorted(TALLY.by_area.items()):
         terminalreporter.write_line(f"{area}: {count}")
     terminalreporter.write_line(TALLY.summary())
-
-
-@pytest.fixture(autouse=True)
-def _upload_dir(settings, tmp_path):
-    """Uploads wait in a folder of their own for each test, never in var/uploads."""
-    settings.IMPORT_UPLOAD_DIR = str(tmp_path / "uploads")

@@ -35,7 +35,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import gc
-import io
 import math
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -46,7 +45,6 @@ from pathlib import Path
 
 from django.db import InterfaceError, OperationalError, transaction
 from django.utils.text import slugify
-from openpyxl.utils import get_column_letter
 
 from indicators import codes, derive, store
 from indicators.models import (
@@ -88,8 +86,17 @@ CODE_MAX_LENGTH = Indicator._meta.get_field("code").max_length or 60
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 PROGRESS_EVERY = 1000
 
-# (stage, rows done, rows in all); stage is "checking" or "writing".
-Progress = Callable[[str, int, int], None]
+# What a file may hold, so that reading one takes bounded memory and time whatever it is
+# (docs/importing.md, "Limits"). A file past one is refused whole, naming the limit and where.
+MAX_COLUMNS = 50  # the layout has 10; cells past column AX (the 50th) are refused
+MAX_ROWS = 500_000  # rows below the header, blank ones included: 4x all the demo's keys
+MAX_CELL_CHARS = 1_000  # any cell, note and source included (source: 255 at most anyway)
+MAX_SHEET_BYTES = 512 * 2**20  # an XLSX's first sheet, uncompressed
+MAX_SHARED_STRINGS_BYTES = 16 * 2**20  # an XLSX's shared strings table, uncompressed
+
+# (stage, rows done, rows in all); stage is "checking" or "writing". The file is read as a
+# stream, so while checking, rows in all is None until the last row.
+Progress = Callable[[str, int, int | None], None]
 # More errors for rows that read well: who may import what is the caller's rule (the browser
 # import limits officers to their councils), applied before anything is counted or written.
 RowCheck = Callable[[list[store.FigureRow]], list[tuple[int, str]]]
@@ -257,105 +264,539 @@ def _unsaved_indicators(rows: Iterable[store.FigureRow]) -> list[Indicator]:
 
 # --- Reading the file into text cells --------------------------------------------------------
 
-Table = list[tuple[int, list[str]]]
+# (row number, cells as text) for each row that is not blank, in the file's order.
+Rows = Iterator[tuple[int, list[str]]]
+
+# CSV is read a line at a time, never more than this at once: the longest line a file within
+# the limits can hold (every column's cell at its longest, in 4-byte characters, quoted).
+_MAX_LINE_BYTES = MAX_COLUMNS * (MAX_CELL_CHARS * 4 + 3)
+_CHUNK_BYTES = 64 * 1024
+_SHEET_TYPE = "worksheet"
 
 
-def read_table(path: Path) -> Table:
-    """(row number, cells as text) for every row of a CSV or XLSX file; raises FileError."""
+def read_rows(path: Path) -> Rows:
+    """(row number, cells as text) for each non-blank row of a CSV or XLSX file, read as a
+    stream within the limits above; raises FileError, possibly after some rows.
+
+    A row's cells stop at its last non-blank cell. Blank rows are skipped without being kept,
+    but count towards MAX_ROWS: the limit is on how far down the sheet goes.
+    """
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
         raise FileError(
             f"{path.name} is not a .csv or .xlsx file; save the sheet as CSV (UTF-8) or XLSX"
         )
     try:
-        data = path.read_bytes()
+        with path.open("rb") as handle:
+            start = handle.read(len(_ZIP_MAGIC))
     except FileNotFoundError:
         raise FileError(f"{path} does not exist") from None
     except IsADirectoryError:
         raise FileError(f"{path} is a folder, not a file") from None
     except OSError as exc:
         raise FileError(f"{path} cannot be read: {exc.strerror or exc}") from None
-    if data.startswith(_OLE_MAGIC):
+    if start.startswith(_OLE_MAGIC):
         raise FileError(
             f"{path.name} is an old Excel .xls or a password-protected workbook; "
             "save it as .xlsx without a password, or as CSV"
         )
     if suffix == ".csv":
-        if data.startswith(_UTF16_BOMS):
+        if start.startswith(_UTF16_BOMS):
             raise FileError(
                 f"{path.name} is UTF-16 text (Excel's 'Unicode text'); save it as 'CSV UTF-8'"
             )
-        if data.startswith(_ZIP_MAGIC):
+        if start.startswith(_ZIP_MAGIC):
             raise FileError(f"{path.name} is an XLSX workbook, not CSV text; name it .xlsx")
-        return _read_csv(data)
-    if not data.startswith(_ZIP_MAGIC):
+        return _read_csv(path)
+    if not start.startswith(_ZIP_MAGIC):
         raise FileError(f"{path.name} is not an XLSX workbook (if it is CSV text, name it .csv)")
-    return _read_xlsx(data)
+    return _read_xlsx(path)
 
 
-def _read_csv(data: bytes) -> Table:
-    # Checked before decoding: NUL bytes are valid UTF-8 but never in a spreadsheet's CSV.
-    if b"\x00" in data:
-        line = data.count(b"\n", 0, data.index(b"\x00")) + 1
-        raise FileError("the file holds binary data (a NUL byte), so it is not CSV text", row=line)
+def column_letter(index: int) -> str:
+    """A spreadsheet's name for the 1-based column `index` (1 -> A, 27 -> AA), for any index:
+    openpyxl's get_column_letter raises past XFD, and a file can have more columns than that."""
+    letters = ""
+    while index > 0:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return letters
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for letter in letters.upper():
+        number = number * 26 + ord(letter) - ord("A") + 1
+    return number
+
+
+def _too_far_down(row: int) -> FileError:
+    return FileError(
+        f"the file goes on past row {MAX_ROWS + 1:,}: it may hold at most {MAX_ROWS:,} rows "
+        "below the header (blank rows count); split it into smaller files",
+        row=row,
+    )
+
+
+def _too_wide(row: int, column: int) -> FileError:
+    return FileError(
+        f"the file has more than {MAX_COLUMNS} columns (a value in column "
+        f"{column_letter(column)}); the layout has {len(COLUMNS)} columns, "
+        f"{column_letter(len(COLUMNS))} at most",
+        row=row,
+    )
+
+
+def _too_long(row: int, column: int) -> FileError:
+    return FileError(
+        f"the cell in column {column_letter(column)} is longer than {MAX_CELL_CHARS:,} characters",
+        row=row,
+    )
+
+
+def _checked_cells(number: int, cells: list[str]) -> list[str] | None:
+    """The row's cells within the limits, without trailing blank cells; None when blank."""
+    if number > MAX_ROWS + 1:
+        raise _too_far_down(number)
+    while cells and not cells[-1].strip():
+        cells.pop()
+    if not cells or not "".join(cells).strip():
+        return None
+    if len(cells) > MAX_COLUMNS:
+        raise _too_wide(
+            number,
+            MAX_COLUMNS + 1 + next(i for i, cell in enumerate(cells[MAX_COLUMNS:]) if cell.strip()),
+        )
+    longest = max(map(len, cells))
+    if longest > MAX_CELL_CHARS:
+        column = next(i for i, cell in enumerate(cells, start=1) if len(cell) > MAX_CELL_CHARS)
+        raise _too_long(number, column)
+    return cells
+
+
+def _read_csv(path: Path) -> Rows:
+    with path.open("rb") as handle:
+        # strict: an unbalanced quote is an error, not a cell that swallows the rest of the
+        # file. The lines come through _csv_lines, which bounds each and checks its bytes.
+        reader = csv.reader(_csv_lines(handle), strict=True)
+        number = 0
+        try:
+            for number, cells in enumerate(reader, start=1):
+                checked = _checked_cells(number, cells)
+                if checked is not None:
+                    yield number, checked
+        except csv.Error as exc:
+            raise FileError(f"this line cannot be read as CSV: {exc}", row=number + 1) from None
+
+
+def _csv_lines(handle) -> Iterator[str]:
+    """The file's lines as text, one at a time and none longer than _MAX_LINE_BYTES."""
+    encoding = "utf-8-sig"
+    line = 0
+    while True:
+        raw = handle.readline(_MAX_LINE_BYTES + 1)
+        if not raw:
+            return
+        line += 1
+        if len(raw) > _MAX_LINE_BYTES:
+            raise _overlong_line(raw, line)
+        # Checked before decoding: NUL bytes are valid UTF-8 but never in a spreadsheet's CSV.
+        if b"\x00" in raw:
+            raise FileError(
+                "the file holds binary data (a NUL byte), so it is not CSV text", row=line
+            )
+        try:
+            yield raw.decode(encoding)
+        except UnicodeDecodeError:
+            raise FileError(
+                "the file is not UTF-8 text (an undecodable byte on this line); "
+                "save it as 'CSV UTF-8' or as XLSX",
+                row=line,
+            ) from None
+        encoding = "utf-8"
+
+
+def _overlong_line(start: bytes, line: int) -> FileError:
+    """The error for a line longer than any row within the limits, naming the limit its
+    beginning breaks when it can: too many columns, or a cell too long."""
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise FileError(
-            "the file is not UTF-8 text (an undecodable byte on this line); "
-            "save it as 'CSV UTF-8' or as XLSX",
-            row=line,
-        ) from None
-    # strict: an unbalanced quote is an error, not a cell that swallows the rest of the file.
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    table: Table = []
+        _checked_cells(line, next(csv.reader([start.decode("utf-8", errors="replace")]), []))
+    except FileError as exc:
+        return exc
+    except csv.Error:
+        pass  # an open quote: the generic message below
+    return FileError(
+        f"this line is longer than a row within the limits ({MAX_COLUMNS} columns of "
+        f"{MAX_CELL_CHARS:,} characters) can be",
+        row=line,
+    )
+
+
+# XLSX: openpyxl reads the small parts of the workbook (its list of sheets, the 1904 date
+# flag, the cell styles that say which numbers are dates or percentages), after their sizes
+# are checked. The first sheet and the shared strings are read here instead, by expat fed
+# 64 KB at a time: openpyxl's read-only sheet pads every row out to the widest column (one
+# cell at XFD makes 16,384 cells a row), and its XML parser keeps a text node whole (one
+# 200 MB inline string is one string). Expat hands text over in pieces, so a cell is refused
+# as soon as it passes MAX_CELL_CHARS; a row as soon as it reaches past MAX_COLUMNS or
+# MAX_ROWS; nothing but the current row and the shared strings is kept. zipfile stops a
+# member at its declared uncompressed size (and fails its CRC if there was more), and the
+# bytes are counted here as well.
+_XLSX_PART_BYTES = 16 * 1024 * 1024  # each part openpyxl reads: styles, workbook, manifest
+_MAX_TAG_BYTES = 1024 * 1024  # expat keeps a whole start tag; none is near this long
+_MAIN_NAMESPACES = (
+    "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+    "http://purl.oclc.org/ooxml/spreadsheetml/main",
+)
+_TAGS = {
+    f"{namespace} {local}": local
+    for namespace in _MAIN_NAMESPACES
+    for local in ("dimension", "sheetData", "row", "c", "v", "is", "t", "rPh", "si")
+}
+
+
+class _TooLongString:
+    """A shared string past MAX_CELL_CHARS: refused only if a cell of the sheet uses it."""
+
+
+_TOO_LONG = _TooLongString()
+
+
+def _read_xlsx(path: Path) -> Rows:
+    import zipfile
+
     try:
-        table.extend(enumerate(reader, start=1))  # the rows before a bad one stay, to count
-    except csv.Error as exc:
-        raise FileError(f"this line cannot be read as CSV: {exc}", row=len(table) + 1) from None
-    return table
+        archive = zipfile.ZipFile(path)
+    except Exception as exc:
+        raise FileError(f"the file cannot be opened as an XLSX workbook ({exc})") from None
+    with archive:
+        book = _xlsx_book(path, archive)
+        strings = _shared_strings(archive, book.strings_path) if book.strings_path else []
+        try:
+            info = archive.getinfo(book.sheet_path)
+        except KeyError:
+            raise FileError("the workbook has no worksheet") from None
+        if info.file_size > MAX_SHEET_BYTES:
+            raise FileError(
+                f"the first sheet is larger than {MAX_SHEET_BYTES // 2**20:,} MB uncompressed"
+            )
+        sheet = _SheetReader(book, strings)
+        try:
+            with archive.open(info) as member:
+                yield from _stream_xml(member, sheet, MAX_SHEET_BYTES, "the first sheet")
+        except FileError:
+            raise
+        except Exception as exc:
+            raise FileError(f"the workbook's first sheet cannot be read ({exc})") from None
 
 
-def _read_xlsx(data: bytes) -> Table:
-    # openpyxl is imported here: only XLSX files pay for loading it.
-    import openpyxl
+@dataclass
+class _Book:
+    sheet_path: str
+    strings_path: str | None
+    epoch: dt.datetime
+    # By cell style (the `s` attribute): its number format, and whether it shows a date or
+    # a duration (openpyxl's own reading of the styles).
+    number_formats: list[str]
+    date_styles: set[int]
+    duration_styles: set[int]
 
+
+def _xlsx_book(path: Path, archive) -> _Book:
+    from openpyxl.reader.excel import ExcelReader
+    from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_MAX_SIZE
+    from openpyxl.styles.stylesheet import apply_stylesheet
+    from openpyxl.xml.constants import SHARED_STRINGS
+
+    for info in archive.infolist():
+        name = info.filename
+        big_part = name.startswith("xl/worksheets/") or name.endswith("sharedStrings.xml")
+        if name.endswith((".xml", ".rels")) and not big_part and info.file_size > _XLSX_PART_BYTES:
+            raise FileError(
+                f"the workbook's part {name} is larger than "
+                f"{_XLSX_PART_BYTES // 2**20} MB uncompressed"
+            )
     # A damaged workbook makes openpyxl (zipfile, XML parsers) raise many exception types;
     # any of them means the same thing to the user.
     try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        reader = ExcelReader(str(path), read_only=True, data_only=True)
+        try:
+            reader.read_manifest()
+            reader.read_workbook()
+            apply_stylesheet(reader.archive, reader.wb)
+            sheets = [
+                rel.target
+                for _sheet, rel in reader.parser.find_sheets()
+                if rel.target in reader.valid_files and _SHEET_TYPE in (rel.Type or "")
+            ]
+            strings = reader.package.find(SHARED_STRINGS)
+            workbook = reader.wb
+        finally:
+            reader.archive.close()
     except Exception as exc:
         raise FileError(f"the file cannot be opened as an XLSX workbook ({exc})") from None
+    if not sheets:
+        raise FileError("the workbook has no worksheet")
+    formats = [
+        BUILTIN_FORMATS.get(style.numFmtId, "General")
+        if style.numFmtId < BUILTIN_FORMATS_MAX_SIZE
+        else workbook._number_formats[style.numFmtId - BUILTIN_FORMATS_MAX_SIZE]
+        for style in workbook._cell_styles
+    ]
+    return _Book(
+        sheet_path=sheets[0],
+        strings_path=strings.PartName[1:] if strings is not None else None,
+        epoch=workbook.epoch,
+        number_formats=formats,
+        date_styles=set(workbook._date_formats),
+        duration_styles=set(workbook._timedelta_formats),
+    )
+
+
+def _stream_xml(member, handler, limit: int, what: str) -> Iterator:
+    """Feed a zip member to `handler`'s expat parser a chunk at a time, yielding what the
+    handler has finished after each chunk."""
+    from xml.parsers import expat
+
+    parser = expat.ParserCreate(namespace_separator=" ")
+    parser.StartElementHandler = handler.start
+    parser.EndElementHandler = handler.end
+    parser.CharacterDataHandler = handler.text
+    parser.StartDoctypeDeclHandler = _no_doctype  # no DTD, so no entity expansion
+    read = 0
+    while not handler.done:
+        chunk = member.read(_CHUNK_BYTES)
+        read += len(chunk)
+        if read > limit:
+            raise FileError(f"{what} is larger than {limit // 2**20:,} MB uncompressed")
+        try:
+            parser.Parse(chunk, not chunk)
+        except expat.ExpatError as exc:
+            raise FileError(f"{what} is not well-formed XML ({exc})") from None
+        yield from handler.finished
+        handler.finished.clear()
+        if not chunk:
+            break
+        # Expat keeps what it has not made an event of yet: only ever a tag being read.
+        if read - max(parser.CurrentByteIndex, 0) > _MAX_TAG_BYTES:
+            raise FileError(
+                f"{what} holds a tag longer than {_MAX_TAG_BYTES // 2**20} MB: "
+                "it is not what a spreadsheet program writes"
+            )
+
+
+def _no_doctype(*_args) -> None:
+    raise FileError("the workbook's XML declares a document type, which no XLSX file does")
+
+
+class _SharedStrings:
+    """Expat handlers collecting the shared strings table (xl/sharedStrings.xml)."""
+
+    def __init__(self) -> None:
+        self.done = False
+        self.finished: list[str | _TooLongString] = []
+        self.parts: list[str] | None = None  # inside a <t> of an <si>, not a phonetic run
+        self.length = 0
+        self.depth_rph = 0
+
+    def start(self, name: str, _attrs) -> None:
+        tag = _TAGS.get(name)
+        if tag == "si":
+            self.current: list[str] = []
+            self.length = 0
+        elif tag == "t" and not self.depth_rph:
+            self.parts = self.current
+        elif tag == "rPh":
+            self.depth_rph += 1
+
+    def end(self, name: str) -> None:
+        tag = _TAGS.get(name)
+        if tag == "t":
+            self.parts = None
+        elif tag == "rPh":
+            self.depth_rph -= 1
+        elif tag == "si":
+            text = _TOO_LONG if self.length > MAX_CELL_CHARS else "".join(self.current)
+            self.finished.append(text)
+
+    def text(self, data: str) -> None:
+        if self.parts is not None and self.length <= MAX_CELL_CHARS:
+            self.length += len(data)
+            self.parts.append(data)
+
+
+def _shared_strings(archive, name: str) -> list[str | _TooLongString]:
     try:
-        if not workbook.worksheets:
-            raise FileError("the workbook has no worksheet")
-        sheet = workbook.worksheets[0]
-        # Some writers record a wrong sheet size; reading every row is the safe choice.
-        sheet.reset_dimensions()
-        table: Table = []
-        for number, cells in enumerate(sheet.iter_rows(min_row=1), start=1):
-            table.append((number, [_xlsx_text(cell) for cell in cells]))
-        return table
+        info = archive.getinfo(name)
+    except KeyError:
+        return []
+    if info.file_size > MAX_SHARED_STRINGS_BYTES:
+        raise FileError(
+            f"the workbook's shared strings are larger than "
+            f"{MAX_SHARED_STRINGS_BYTES // 2**20} MB uncompressed"
+        )
+    handler = _SharedStrings()
+    try:
+        with archive.open(info) as member:
+            return list(
+                _stream_xml(member, handler, MAX_SHARED_STRINGS_BYTES, "the shared strings")
+            )
     except FileError:
         raise
     except Exception as exc:
-        raise FileError(f"the workbook's first sheet cannot be read ({exc})") from None
-    finally:
-        workbook.close()
+        raise FileError(f"the workbook's shared strings cannot be read ({exc})") from None
 
 
-def _xlsx_text(cell) -> str:
-    """A cell as the text a person sees, so CSV and XLSX go through the same checks."""
-    value = cell.value
+class _SheetReader:
+    """Expat handlers turning a worksheet's XML into rows of text cells, as openpyxl's
+    read-only reader with data_only would give them to `_xlsx_text`."""
+
+    def __init__(self, book: _Book, strings: list[str | _TooLongString]) -> None:
+        self.book = book
+        self.strings = strings
+        self.done = False
+        self.finished: list[tuple[int, list[str]]] = []
+        self.row = 0
+        self.cells: list[str] = []
+        self.column = 0
+        self.kind = "n"
+        self.style = 0
+        self.parts: list[str] = []
+        self.capture = False
+        self.length = 0
+        self.in_phonetic = False
+        self.columns: dict[str, int] = {}
+
+    def start(self, name: str, attrs: dict[str, str]) -> None:
+        tag = _TAGS.get(name)
+        if tag == "c":
+            ref = attrs.get("r")
+            self.column = self._column(ref) if ref else self.column + 1
+            self.kind = attrs.get("t", "n")
+            self.style = int(attrs.get("s", 0))
+            self.parts = []
+            self.length = 0
+        elif tag == "v" or (tag == "t" and not self.in_phonetic):
+            self.capture = True
+        elif tag == "row":
+            number = attrs.get("r")
+            self.row = int(number) if number else self.row + 1
+            if self.row > MAX_ROWS + 1:
+                raise _too_far_down(self.row)
+            self.cells = []
+            self.column = 0
+        elif tag == "rPh":
+            self.in_phonetic = True
+        elif tag == "dimension":
+            self._check_dimension(attrs.get("ref", ""))
+
+    def end(self, name: str) -> None:
+        tag = _TAGS.get(name)
+        if tag == "c":
+            self._cell()
+        elif tag == "v" or tag == "t":
+            self.capture = False
+        elif tag == "row":
+            cells = self.cells
+            if cells and "".join(cells).strip():
+                self.finished.append((self.row, cells))
+        elif tag == "rPh":
+            self.in_phonetic = False
+        elif tag == "sheetData":
+            self.done = True  # what follows (merged cells, print settings) is not read
+
+    def text(self, data: str) -> None:
+        if self.capture:
+            self.length += len(data)
+            if self.length > MAX_CELL_CHARS:
+                raise _too_long(self.row, self.column)
+            self.parts.append(data)
+
+    def _column(self, ref: str) -> int:
+        found = self.columns.get(ref)
+        if found is None:
+            letters = ref.rstrip("0123456789")
+            if not letters.isalpha() or not letters.isascii():
+                raise FileError(f"a cell has a bad reference {_show(ref)}", row=self.row)
+            found = _column_number(letters)
+            if len(self.columns) < 10_000:
+                self.columns[ref] = found
+        return found
+
+    def _check_dimension(self, ref: str) -> None:
+        """The sheet's size as its writer declares it (A1:J100), refused before any row is
+        read when it is past the limits. It can be wrong, so the rows are checked too."""
+        last = ref.rpartition(":")[2].replace("$", "")
+        letters = last.rstrip("0123456789")
+        digits = last[len(letters) :]
+        if not (letters.isalpha() and letters.isascii() and digits.isdigit()):
+            return  # no usable size: the rows themselves are checked
+        if _column_number(letters) > MAX_COLUMNS:
+            raise FileError(
+                f"the sheet's declared size ({_show(ref)}) has more than {MAX_COLUMNS} columns; "
+                f"the layout has {len(COLUMNS)} columns, {column_letter(len(COLUMNS))} at most"
+            )
+        if int(digits) > MAX_ROWS + 1:
+            raise FileError(
+                f"the sheet's declared size ({_show(ref)}) goes on past row {MAX_ROWS + 1:,}: "
+                f"a file may hold at most {MAX_ROWS:,} rows below the header; "
+                "split it into smaller files"
+            )
+
+    def _cell(self) -> None:
+        text = _xlsx_cell_text("".join(self.parts), self.kind, self.style, self.book, self.strings)
+        if text is _TOO_LONG:
+            raise _too_long(self.row, self.column)
+        if not text:
+            return
+        if self.column > MAX_COLUMNS:
+            raise _too_wide(self.row, self.column)
+        cells = self.cells
+        if len(cells) < self.column:
+            cells.extend([""] * (self.column - len(cells)))
+        cells[self.column - 1] = text  # type: ignore[assignment]
+
+
+def _xlsx_cell_text(
+    raw: str, kind: str, style: int, book: _Book, strings: list[str | _TooLongString]
+) -> str | _TooLongString:
+    """A cell's stored text turned into the value openpyxl gives (a number, a date, a
+    boolean, a string), then into the text a person sees."""
+    from openpyxl.utils.datetime import from_excel, from_ISO8601
+
+    if not raw:
+        return ""
+    formats = book.number_formats
+    number_format = formats[style] if 0 <= style < len(formats) else "General"
+    value: object
+    if kind == "n":
+        value = float(raw) if "." in raw or "E" in raw or "e" in raw else int(raw)
+        if style in book.date_styles:
+            try:
+                value = from_excel(value, book.epoch, timedelta=style in book.duration_styles)
+            except (OverflowError, ValueError):
+                return "#VALUE!"
+    elif kind == "s":
+        return strings[int(raw)]
+    elif kind == "b":
+        value = bool(int(raw))
+    elif kind == "d":
+        value = from_ISO8601(raw)
+    else:  # inlineStr, str (a formula's text), e (an error such as #DIV/0!)
+        return raw
+    return _xlsx_text(value, number_format)
+
+
+def _xlsx_text(value: object, number_format: str) -> str:
+    """A cell's value as the text a person sees, so CSV and XLSX go through the same checks."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return str(value).upper()
     if isinstance(value, int | float | Decimal):
-        return _xlsx_number(value, getattr(cell, "number_format", "") or "")
+        return _xlsx_number(value, number_format or "")
     if isinstance(value, dt.date | dt.time):
-        return _xlsx_date(value, getattr(cell, "number_format", "") or "")
+        return _xlsx_date(value, number_format or "")
     return str(value)
 
 
@@ -416,7 +857,7 @@ def _read_header(cells: list[str]) -> tuple[list[str | None], list[str]]:
             continue
         if name not in COLUMNS:
             errors.append(
-                f"unknown column {_show(cell)} (column {get_column_letter(position)}); "
+                f"unknown column {_show(cell)} (column {column_letter(position)}); "
                 f"the columns are: {', '.join(COLUMNS)}"
             )
         elif name in seen:
@@ -559,42 +1000,46 @@ class _Lookups:
 def _parse(
     path: Path, *, create_missing: bool, progress: Progress | None
 ) -> tuple[list[store.FigureRow], list[tuple[int, str]], int]:
-    """(good rows, errors, data rows read)."""
-    try:
-        table = read_table(path)
-    except FileError as exc:
-        return [], [(exc.row, str(exc))], 0
-    table = [(number, cells) for number, cells in table if "".join(cells).strip()]
-    if not table:
-        return [], [(FILE_ROW, "the file is empty; expected a header row naming the columns")], 0
-    header_row, header_cells = table[0]
-    columns, header_errors = _read_header(header_cells)
-    if header_errors:
-        return [], [(header_row, message) for message in header_errors], 0
-    data = table[1:]
-    if not data:
-        return [], [(FILE_ROW, "the file has a header but no rows of figures")], 0
-
-    lookups = _Lookups()
+    """(good rows, errors, data rows read). A FileError anywhere in the file is its only error."""
+    lookups: _Lookups | None = None
     errors: list[tuple[int, str]] = []
     parsed: list[_Row] = []
     new: dict[str, _NewIndicator] = {}
-    for done, (number, cells) in enumerate(data, start=1):
-        row, row_errors = _parse_row(number, cells, columns, lookups, create_missing, new)
-        if row_errors:
-            errors.extend((number, message) for message in row_errors)
-        if row is not None:
-            parsed.append(row)
-        if progress and done % PROGRESS_EVERY == 0:
-            progress("checking", done, len(data))
+    done = 0
+    try:
+        stream = read_rows(path)
+        first = next(stream, None)
+        if first is None:
+            return (
+                [],
+                [(FILE_ROW, "the file is empty; expected a header row naming the columns")],
+                0,
+            )
+        header_row, header_cells = first
+        columns, header_errors = _read_header(header_cells)
+        if header_errors:
+            return [], [(header_row, message) for message in header_errors], 0
+        lookups = _Lookups()
+        for done, (number, cells) in enumerate(stream, start=1):
+            row, row_errors = _parse_row(number, cells, columns, lookups, create_missing, new)
+            if row_errors:
+                errors.extend((number, message) for message in row_errors)
+            if row is not None:
+                parsed.append(row)
+            if progress and done % PROGRESS_EVERY == 0:
+                progress("checking", done, None)
+    except FileError as exc:
+        return [], [(exc.row, str(exc))], 0
+    if not done:
+        return [], [(FILE_ROW, "the file has a header but no rows of figures")], 0
 
     new_indicators, new_errors = _build_new_indicators(new)
     errors.extend(new_errors)
     rows = _check_figures(parsed, lookups.indicators, new_indicators, errors)
     if progress:
-        progress("checking", len(data), len(data))
+        progress("checking", done, done)
     errors.sort(key=lambda error: error[0])
-    return rows, errors, len(data)
+    return rows, errors, done
 
 
 def _parse_row(
@@ -673,7 +1118,7 @@ def _fields(cells: list[str], columns: list[str | None], errors: list[str]) -> d
             fields[name] = text
         elif text:
             errors.append(
-                f"a value ({_show(text)}) in column {get_column_letter(position + 1)}, "
+                f"a value ({_show(text)}) in column {column_letter(position + 1)}, "
                 "which has no column name in the header"
             )
     return fields

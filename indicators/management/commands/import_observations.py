@@ -100,9 +100,11 @@ class _TerminalProgress:
         self.out = out
         self.shown = False
 
-    def __call__(self, stage: str, done: int, total: int) -> None:
-        # Padded so a shorter line fully covers the one before it.
-        self.out.write(f"\r{stage} {done:,} of {total:,} rows".ljust(50), ending="")
+    def __call__(self, stage: str, done: int, total: int | None) -> None:
+        # Padded so a shorter line fully covers the one before it. The total is unknown
+        # (None) while the file is still being read.
+        of = "" if total is None else f" of {total:,}"
+        self.out.write(f"\r{stage} {done:,}{of} rows".ljust(50), ending="")
         self.out.flush()
         self.shown = True
 

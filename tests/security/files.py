@@ -6,6 +6,8 @@ from __future__ import annotations
 import csv
 import functools
 import io
+import re
+import zipfile
 
 from hypothesis import strategies as st
 
@@ -106,3 +108,56 @@ def bad_file(draw) -> tuple[str, bytes]:
     if kind == "xlsx":
         return "f.xlsx", xlsx_bytes(columns, rows)
     return "f.csv", csv_bytes(columns, rows, draw(st.sampled_from(ENCODINGS)))
+
+
+# --- Files past the import's limits, at small scale: refused whole, naming the limit ---------
+
+LIMIT_WORDS = {
+    "columns": "more than 50 columns",
+    "cell": "longer than 1,000 characters",
+    "rows": "past row 500,001",
+}
+
+
+def with_dimension(data: bytes, ref: str) -> bytes:
+    """The workbook with its first sheet's declared size (<dimension ref>) replaced."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            part = source.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                part = re.sub(rb'<dimension ref="[^"]*"', f'<dimension ref="{ref}"'.encode(), part)
+            target.writestr(info.filename, part)
+    return out.getvalue()
+
+
+@st.composite
+def oversized_file(draw) -> tuple[str, bytes, str]:
+    """(file name, contents, the limit it breaks): a header or row wider than 50 columns, a
+    cell longer than 1,000 characters, a sheet going on past row 500,001 in blank lines, or
+    a workbook whose declared size lies (A1:J10) about such rows."""
+    limit = draw(st.sampled_from(["columns", "cell", "rows"]))
+    header = list(COLUMNS)
+    row = list(GOOD_ROW.values())
+    if limit == "columns":
+        extra = draw(st.integers(41, 120))
+        where = draw(st.sampled_from(["header", "row"]))
+        filler = [draw(st.sampled_from(["x", "extra", "=1+2", "£5", "c"])) for _ in range(extra)]
+        if where == "header":
+            header += filler
+        else:
+            row += filler
+    elif limit == "cell":
+        column = draw(st.integers(0, len(row) - 1))
+        row[column] = draw(st.sampled_from(["n", "é", "€", "😀"])) * draw(st.integers(1001, 3000))
+    if limit == "rows":
+        blank = draw(st.sampled_from(["\r\n", "\n", ",,,\r\n"]))
+        text = ",".join(header) + "\r\n" + ",".join(row) + "\r\n" + blank * 500_000
+        return "f.csv", (text + ",".join(row) + "\r\n").encode(), limit
+    if draw(st.booleans()):
+        return "f.csv", csv_bytes(header, [row], "utf-8"), limit
+    data = xlsx_bytes(header, [row])
+    if draw(st.booleans()):
+        data = with_dimension(data, "A1:J10")
+    return "f.xlsx", data, limit

@@ -157,3 +157,18 @@ def test_a_file_over_the_upload_limit_is_refused_before_it_is_read(users, world,
         assert response.status_code == 200
         assert "must be smaller than 20.0" in response.context["form"].errors["file"][0]
         case.nothing_written()
+
+
+@examples(30)
+@given(named=files.oversized_file())
+def test_a_file_past_a_limit_is_refused_whole_naming_the_limit(world, named):
+    """Wider than 50 columns, a cell over 1,000 characters, past row 500,001 (blank rows
+    count), or a workbook whose declared size hides its width: one error, nothing written."""
+    name, data, limit = named
+    with tempfile.TemporaryDirectory() as folder, examined("import file") as case:
+        report = importing.import_observations_file(_written(name, data, Path(folder)))
+        [(row, message)] = report.errors
+        assert files.LIMIT_WORDS[limit] in message
+        # Row 0: an XLSX refused from its declared size, before any row is read.
+        assert row in {"columns": {0, 1, 2}, "cell": {2}, "rows": {500_002}}[limit]
+        case.nothing_written()

@@ -360,7 +360,7 @@ def _checked_cells(number: int, cells: list[str]) -> list[str] | None:
         raise _too_far_down(number)
     while cells and not cells[-1].strip():
         cells.pop()
-    if not cells or not "".join(cells).strip():
+    if not cells:
         return None
     if len(cells) > MAX_COLUMNS:
         raise _too_wide(
@@ -713,14 +713,14 @@ class _SheetReader:
             self.parts.append(data)
 
     def _column(self, ref: str) -> int:
-        found = self.columns.get(ref)
+        letters = ref.rstrip("0123456789")
+        found = self.columns.get(letters)
         if found is None:
-            letters = ref.rstrip("0123456789")
-            if not letters.isalpha() or not letters.isascii():
+            if not (letters.isalpha() and letters.isascii()):
                 raise FileError(f"a cell has a bad reference {_show(ref)}", row=self.row)
             found = _column_number(letters)
-            if len(self.columns) < 10_000:
-                self.columns[ref] = found
+            if found <= MAX_COLUMNS:  # a bounded memo: columns past the limit are rare
+                self.columns[letters] = found
         return found
 
     def _check_dimension(self, ref: str) -> None:
@@ -747,8 +747,8 @@ class _SheetReader:
         text = _xlsx_cell_text("".join(self.parts), self.kind, self.style, self.book, self.strings)
         if text is _TOO_LONG:
             raise _too_long(self.row, self.column)
-        if not text:
-            return
+        if not text.strip():  # type: ignore[union-attr]
+            return  # a blank cell, as in CSV: not kept, and not counted past MAX_COLUMNS
         if self.column > MAX_COLUMNS:
             raise _too_wide(self.row, self.column)
         cells = self.cells
@@ -762,8 +762,6 @@ def _xlsx_cell_text(
 ) -> str | _TooLongString:
     """A cell's stored text turned into the value openpyxl gives (a number, a date, a
     boolean, a string), then into the text a person sees."""
-    from openpyxl.utils.datetime import from_excel, from_ISO8601
-
     if not raw:
         return ""
     formats = book.number_formats
@@ -772,6 +770,8 @@ def _xlsx_cell_text(
     if kind == "n":
         value = float(raw) if "." in raw or "E" in raw or "e" in raw else int(raw)
         if style in book.date_styles:
+            from openpyxl.utils.datetime import from_excel
+
             try:
                 value = from_excel(value, book.epoch, timedelta=style in book.duration_styles)
             except (OverflowError, ValueError):
@@ -781,6 +781,8 @@ def _xlsx_cell_text(
     elif kind == "b":
         value = bool(int(raw))
     elif kind == "d":
+        from openpyxl.utils.datetime import from_ISO8601
+
         value = from_ISO8601(raw)
     else:  # inlineStr, str (a formula's text), e (an error such as #DIV/0!)
         return raw

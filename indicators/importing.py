@@ -9,7 +9,11 @@ Two steps, so that a browser upload can show a preview before anything is writte
   --create-missing adds).
 
 Row numbers are the spreadsheet's: the header is row 1, the first data row is row 2. Row 0
-stands for the file as a whole (empty, unreadable, not CSV or XLSX).
+stands for the file as a whole (empty, unreadable, not CSV or XLSX, past a limit it declares).
+
+The file is read as a stream of rows (`read_rows`), never whole, within MAX_COLUMNS, MAX_ROWS
+and MAX_CELL_CHARS (and, for XLSX, MAX_SHEET_BYTES and MAX_SHARED_STRINGS_BYTES): a file past
+one is refused at once, whole, naming the limit and the row and column.
 
 Choices the contract leaves open, made here:
 - A blank `note` or `source` cell leaves the stored text alone; files are often partial, and

@@ -407,7 +407,18 @@ def legitimate_csv(path: Path, indicators: list[str]) -> int:
     return rows
 
 
-def test_a_legitimate_20_mb_file_imports(council_a, tmp_path):
+def peak_of(action: Callable[[], object]) -> tuple[object, int]:
+    """What `action` returned and its peak of traced memory in bytes."""
+    tracemalloc.start()
+    try:
+        result = action()
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return result, peak
+
+
+def test_a_legitimate_20_mb_file_is_previewed_and_imported_in_bounded_memory(council_a, tmp_path):
     for number, name in enumerate(COUNCILS):
         if name != council_a.name:
             factories.AuthorityFactory(name=name, gss_code=f"W09{number:06d}")
@@ -418,8 +429,16 @@ def test_a_legitimate_20_mb_file_imports(council_a, tmp_path):
     rows = legitimate_csv(path, codes)
     assert path.stat().st_size >= 20 * 10**6 and rows > 100_000
 
-    report = importing.import_observations_file(path)
+    # The browser's preview is this dry run, and its confirmation the import.
+    preview, preview_peak = peak_of(lambda: importing.import_observations_file(path, dry_run=True))
+    report, import_peak = peak_of(lambda: importing.import_observations_file(path))
 
+    print(
+        f"20 MB file, {rows:,} rows: peak {preview_peak / MB:.0f} MB previewing, "
+        f"{import_peak / MB:.0f} MB importing"
+    )
+    assert preview.errors == [] and preview.result.created == rows
+    assert preview_peak < PEAK_BYTES and import_peak < PEAK_BYTES
     assert report.errors == []
     assert report.result.created == rows == Observation.objects.count()
     assert ImportLog.objects.count() == 1

@@ -164,7 +164,15 @@ def preview(request: HttpRequest, token: str) -> HttpResponse:
     _check_importer(request)
     pending = _pending(request, token)
     report = _import(request, pending, dry_run=True)
+    _discard_if_refused(request, pending, report)
     return _preview_page(request, pending, report, confirming=False)
+
+
+def _discard_if_refused(request: HttpRequest, pending, report) -> None:
+    """A file with errors can never be confirmed: it is removed at once, not kept for a day
+    (the page still lists its errors; the user uploads a corrected file)."""
+    if report.errors:
+        uploads.discard(request.session, pending)
 
 
 @require_POST
@@ -186,6 +194,7 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
             status=503,
         )
     if not report.ok or report.result is None or report.result.log is None:
+        _discard_if_refused(request, pending, report)
         return _preview_page(request, pending, report, confirming=True)
     uploads.discard(request.session, pending)
     return redirect("imports:result", pk=report.result.log.pk)

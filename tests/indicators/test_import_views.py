@@ -21,6 +21,7 @@ from indicators.models import (
     ImportLog,
     Indicator,
     Observation,
+    PendingImport,
     Period,
     Target,
     YearLock,
@@ -184,9 +185,29 @@ def test_a_file_with_one_bad_row_shows_the_row_and_cannot_be_confirmed(world):
     assert "Nothing will be written" in page
     assert "Confirm import" not in page
     assert reverse("imports:confirm", kwargs={"token": token}) not in page
+    # A file with errors can never be confirmed, so it is not kept waiting for a day.
+    assert "The file was not kept. Correct it and upload it again." in page
+    assert PendingImport.objects.count() == 0 and not list(uploads.upload_dir().iterdir())
     forced = client.post(reverse("imports:confirm", kwargs={"token": token}))
-    assert forced.status_code == 200
-    assert "row 3" in forced.content.decode()
+    assert forced.status_code == 404
+    assert counts() == before
+
+
+def test_a_file_refused_only_when_confirmed_is_removed_too(world):
+    """The checks run again on confirmation: a year locked since the preview refuses the file
+    then, and the file goes at once."""
+    client = signed_in(world["officer_a"])
+    before = counts()
+    token = token_of(upload(client, csv_file([ROW_A])))
+    assert (
+        "Confirm import"
+        in client.get(reverse("imports:preview", kwargs={"token": token})).content.decode()
+    )
+    YearLock.objects.create(authority=world["officer_a"].authorities.get(), financial_year=2014)
+    confirmed = client.post(reverse("imports:confirm", kwargs={"token": token}))
+    assert confirmed.status_code == 200
+    assert "2014-15 is locked for Rhondda Cynon Taf" in confirmed.content.decode()
+    assert PendingImport.objects.count() == 0 and not list(uploads.upload_dir().iterdir())
     assert counts() == before
 
 
@@ -480,7 +501,8 @@ def test_generated_malformed_files_never_fail_the_server_or_write_part_of_a_file
         error_table = page.split('id="import-errors"', 1)[1].split("</table>", 1)[0]
         rows = re.findall(r'<th scope="row">', error_table)
         assert rows and len(ROW_NAMES.findall(error_table)) == len(rows)
-        assert confirm.status_code == 200
+        assert confirm.status_code == 404  # the refused file was removed at the preview
+        assert not list(uploads.upload_dir().iterdir())
         assert counts() == before, "a file with errors wrote something"
     else:
         event("previewed and imported")

@@ -125,14 +125,16 @@ def test_cancelling_on_the_preview_removes_the_file_the_record_and_the_session_e
     assert Observation.objects.count() == 0
 
 
-def test_a_refused_file_previewed_and_cancelled_leaves_nothing_behind(world, upload_dir):
+def test_a_refused_file_is_removed_when_previewed(world, upload_dir):
     client = signed_in(world["officer_a"])
     bad = ["Nowhere Council", "SCC/013aii", "2014-15", "393", "621", "", ""]
     token = token_of(upload(client, csv_file([bad])))
+    assert len(files_in(upload_dir)) == 1
     preview = client.get(preview_url(token))
     assert "unknown authority &#x27;Nowhere Council&#x27;" in preview.content.decode()
-    assert f'action="{cancel_url(token)}"' in preview.content.decode()
-    assert client.post(cancel_url(token)).status_code == 302
+    assert "The file was not kept. Correct it and upload it again." in preview.content.decode()
+    assert cancel_url(token) not in preview.content.decode()
+    assert client.post(cancel_url(token)).status_code == 404
     assert files_in(upload_dir) == []
     assert PendingImport.objects.count() == 0
     assert (Observation.objects.count(), ImportLog.objects.count()) == (0, 0)

@@ -11,9 +11,11 @@
 2. Times the council overview and an indicator page on both (bench/dashboard.py --prepared).
 3. Imports a 100,000-row CSV on both, against the floor of a bare bulk insert of the same rows
    (bench/csv_import.py).
-4. Exports the seed-000 paper as PDF, cold and warm, against bare WeasyPrint plus chart export,
+4. Measures the peak memory of import_observations on the crafted files of issue 14 and a
+   legitimate 20 MB file, above its idle size (bench/import_memory.py).
+5. Exports the seed-000 paper as PDF, cold and warm, against bare WeasyPrint plus chart export,
    with the export's peak memory (bench/report.py).
-5. Load-tests the overview through gunicorn on the PostgreSQL database at 16 concurrent
+6. Load-tests the overview through gunicorn on the PostgreSQL database at 16 concurrent
    clients (bench/load.py).
 
 Each step runs as its own process (Django is set up once per process, for one database) and
@@ -125,6 +127,16 @@ def main() -> None:
                 ["--both", "--database-url", throwaway_sibling(postgres_url, "bench_csv")]
                 + (["--runs", "1"] if args.quick else []),
                 work / "csv-import.json",
+                {},
+            )
+            heading("import memory: crafted files and a legitimate 20 MB file")
+            results["import_memory"] = step(
+                failed,
+                "import memory",
+                script,
+                "import_memory.py",
+                ["--runs", "1" if args.quick else "3"],
+                work / "import-memory.json",
                 {},
             )
             heading("seed-000 paper as PDF")
@@ -285,6 +297,22 @@ def assess(results: dict[str, Any]) -> list[Target]:
                 None if rate is None else rate >= 20_000,
             )
         )
+    memory_of_imports = results.get("import_memory")
+    if memory_of_imports:
+        parts = [*memory_of_imports["crafted"].values(), memory_of_imports["legitimate"]]
+        worst = max(part["above_idle_mb"] for part in parts)
+        slowest = max(part["seconds"] for part in memory_of_imports["crafted"].values())
+        measured = f"{worst:.0f} MB above idle at most; crafted files refused in {slowest:.1f} s"
+    else:
+        measured = ""
+    targets.append(
+        Target(
+            "import peak memory (crafted files, 20 MB file)",
+            "≤ 200 MB above idle; refused ≤ 5 s",
+            measured,
+            memory_of_imports["met"] if memory_of_imports else None,
+        )
+    )
     pdf = results.get("pdf")
     warm = _get(pdf, "warm_charts_cached", "median_s")
     cold = _get(pdf, "cold", "median_s")
@@ -361,6 +389,21 @@ def summary(results: dict[str, Any], targets: list[Target]) -> str:
                 f"{part['runs']}); floor {part['floor_name']} {part['floor_seconds']:.2f} s; "
                 f"ratio {part['ratio']:.1f} |"
             )
+    memory_of_imports = results.get("import_memory") or {}
+    if memory_of_imports:
+        idle = memory_of_imports["idle"]["peak_rss_mb"]
+        for name, part in memory_of_imports["crafted"].items():
+            lines.append(
+                f"| import_observations, {name} ({part['file_mb']} MB file) | sqlite | refused "
+                f"in {part['seconds']:.2f} s, peak {part['peak_rss_mb']:.0f} MB RSS "
+                f"({part['above_idle_mb']:+.0f} MB on the idle {idle:.0f} MB) |"
+            )
+        part = memory_of_imports["legitimate"]
+        lines.append(
+            f"| import_observations, legitimate {part['file_mb']} MB file, {part['rows']:,} rows "
+            f"| sqlite | imported in {part['seconds']:.2f} s, peak {part['peak_rss_mb']:.0f} MB RSS "
+            f"({part['above_idle_mb']:+.0f} MB on the idle {idle:.0f} MB) |"
+        )
     figures = results.get("pdf") or {}
     if figures:
         for key, label in (

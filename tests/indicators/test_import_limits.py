@@ -20,8 +20,9 @@ from django.test import Client
 from django.urls import reverse
 
 from indicators import importing, uploads
-from indicators.models import ImportLog, Indicator, Observation, Target
+from indicators.models import ImportLog, Observation
 from tests import factories
+from tests.indicators.test_import_views import counts
 
 MB = 2**20
 SECONDS = 5
@@ -43,16 +44,6 @@ def upload_dir(settings, tmp_path):
 @pytest.fixture
 def world(users, council_a, lac_allocated):
     return users
-
-
-def counts() -> tuple[int, ...]:
-    return (
-        Observation.objects.count(),
-        Observation.history.count(),
-        Target.objects.count(),
-        ImportLog.objects.count(),
-        Indicator.objects.count(),
-    )
 
 
 # --- Crafted files ---------------------------------------------------------------------------
@@ -265,18 +256,24 @@ def upload_dir_files() -> list[str]:
     return sorted(path.name for path in folder.iterdir()) if folder.exists() else []
 
 
-def measured(action: Callable[[], object]) -> tuple[object, float, int]:
-    """What `action` returned, the seconds it took, and its peak of traced memory in bytes
-    when run again under tracemalloc (which slows it: the time is of the first run)."""
-    started = time.monotonic()
-    action()
-    seconds = time.monotonic() - started
+def peak_of(action: Callable[[], object]) -> tuple[object, int]:
+    """What `action` returned and its peak of traced memory in bytes."""
     tracemalloc.start()
     try:
         result = action()
         _current, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
+    return result, peak
+
+
+def measured(action: Callable[[], object]) -> tuple[object, float, int]:
+    """What `action` returned, the seconds it took, and its peak of traced memory in bytes
+    when run again under tracemalloc (which slows it: the time is of the first run)."""
+    started = time.monotonic()
+    action()
+    seconds = time.monotonic() - started
+    result, peak = peak_of(action)
     return result, seconds, peak
 
 
@@ -411,17 +408,6 @@ def legitimate_csv(path: Path, indicators: list[str]) -> int:
             if out.tell() >= 20 * 10**6:
                 return rows
     return rows
-
-
-def peak_of(action: Callable[[], object]) -> tuple[object, int]:
-    """What `action` returned and its peak of traced memory in bytes."""
-    tracemalloc.start()
-    try:
-        result = action()
-        _current, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    return result, peak
 
 
 def test_a_legitimate_20_mb_file_is_previewed_and_imported_in_bounded_memory(council_a, tmp_path):

@@ -23,6 +23,7 @@ from indicators import uploads
 
 RQ_BACKEND = "django_tasks_rq.RQBackend"
 SWEEP_EVERY_SECONDS = 15 * 60
+SWEEP_FINISH_SECONDS = 30
 
 logger = logging.getLogger(__name__)
 
@@ -74,19 +75,25 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         stop = threading.Event()
+        sweeper = None
         if options["burst"]:
             sweep_uploads()
         else:
-            threading.Thread(
+            sweeper = threading.Thread(
                 target=sweep_uploads_until,
                 args=(stop, options["sweep_every"]),
                 name="sweep-uploads",
                 daemon=True,
-            ).start()
+            )
+            sweeper.start()
         try:
             self._run_worker(options)
         finally:
             stop.set()
+            if sweeper is not None:
+                # A sweep under way finishes (its rows and their files go together) before
+                # the worker exits; a sweep is a few queries and file removals.
+                sweeper.join(timeout=SWEEP_FINISH_SECONDS)
 
     def _run_worker(self, options) -> None:
         if settings.TASKS["default"]["BACKEND"] == RQ_BACKEND:

@@ -190,11 +190,14 @@ def _report_of(item: Section | Block) -> Report:
     return item.report if isinstance(item, Section) else item.section.report
 
 
-def _still_there(item: Section | Block) -> None:
-    """Under the paper's lock: the section or block the page was drawn with is still in the
-    paper, or DoesNotExist (removed meanwhile), before anything is written to or beside it."""
+def _locked_draft_of(item: Section | Block) -> Report:
+    """The paper of a section or block, locked as by `locked_draft`, once the item is found
+    still in it; DoesNotExist when it was removed meanwhile (nothing is written to or beside
+    a removed item)."""
+    report = locked_draft(_report_of(item))
     if not type(item).objects.filter(pk=item.pk).exists():
         raise type(item).DoesNotExist
+    return report
 
 
 def _renumber(items) -> None:
@@ -224,18 +227,16 @@ def add_section(report: Report, heading: str) -> Section:
 
 @transaction.atomic
 def save_section(section: Section, *, heading: str, text: str) -> None:
-    locked_draft(section.report)
-    _still_there(section)
+    report = _locked_draft_of(section)
     section.heading, section.text = heading, text
     section.save(update_fields=["heading", "text"])
-    touch(section.report)
+    touch(report)
 
 
 @transaction.atomic
 def move(item: Section | Block, step: int) -> None:
     """Swap with the neighbour above (step -1) or below (+1); at either end nothing moves."""
-    report = locked_draft(_report_of(item))
-    _still_there(item)
+    report = _locked_draft_of(item)
     siblings = list(
         report.sections.all() if isinstance(item, Section) else item.section.blocks.all()
     )
@@ -249,8 +250,7 @@ def move(item: Section | Block, step: int) -> None:
 
 @transaction.atomic
 def remove(item: Section | Block) -> None:
-    report = locked_draft(_report_of(item))
-    _still_there(item)
+    report = _locked_draft_of(item)
     parent = item.report if isinstance(item, Section) else item.section
     item.delete()
     _renumber(parent.sections.all() if isinstance(parent, Report) else parent.blocks.all())
@@ -262,8 +262,7 @@ def add_block(section: Section, kind: str) -> Block:
     """A new block, ready to draw: an indicator block or a commentary takes the indicators
     and periods of the section's last indicator block (a commentary on the table above it);
     the first in a section takes the council's first indicator with figures."""
-    locked_draft(section.report)
-    _still_there(section)
+    report = _locked_draft_of(section)
     settings_: dict[str, Any] = {}
     if kind in (BlockType.INDICATOR_TABLE, BlockType.INDICATOR_CHART, BlockType.COMMENTARY):
         settings_ = _indicator_defaults(section)
@@ -273,17 +272,16 @@ def add_block(section: Section, kind: str) -> Block:
         settings_ = {"caption": "", "columns": ["", ""], "rows": [["", ""]]}
     last = section.blocks.aggregate(last=Max("position"))["last"] or 0
     block = section.blocks.create(position=last + 1, kind=kind, settings=settings_)
-    touch(section.report)
+    touch(report)
     return block
 
 
 @transaction.atomic
 def save_block(block: Block, *, settings_: dict[str, Any], text: str, edited: bool) -> None:
-    locked_draft(block.section.report)
-    _still_there(block)
+    report = _locked_draft_of(block)
     block.settings, block.text, block.edited = settings_, text, edited
     block.save(update_fields=["settings", "text", "edited"])
-    touch(block.section.report)
+    touch(report)
 
 
 def _indicator_defaults(section: Section) -> dict[str, Any]:

@@ -6,9 +6,9 @@ the `import_observations` command; what differs is only who may import what, so 
 `check_rows` function applied to the parsed rows, in the preview and again on confirmation.
 
 An upload is kept under `settings.IMPORT_UPLOAD_DIR` (DJANGO_IMPORT_UPLOAD_DIR, default
-`var/uploads/` in the project, git-ignored) as `<token><suffix>`, where the token is random and is stored in the uploader's
-session: the token in a URL is only honoured for the session that uploaded it, and the file
-name on disk never comes from the user.
+`var/uploads/` in the project, git-ignored) as `<token><suffix>`, where the token is random
+and is stored in the uploader's session: the token in a URL is only honoured for the session
+that uploaded it, and the file name on disk never comes from the user.
 
 Waiting files are bounded so that uploads cannot fill the disk: a `PendingImport` row per file
 records its user and size; each user keeps at most `MAX_PENDING` (a new upload supersedes the
@@ -262,8 +262,8 @@ class Swept:
 
 def sweep(now: dt.datetime | None = None) -> Swept:
     """Remove uploads older than KEEP_SECONDS or whose file is lost, and files no upload waits
-    for (a user since removed, an interrupted write) older than ORPHAN_SECONDS. Run by the task worker
-    (`manage.py worker`) on a schedule, and by `manage.py sweep_uploads`."""
+    for (a user since removed, an interrupted write) older than ORPHAN_SECONDS. Run by the
+    task worker (`manage.py worker`) on a schedule, and by `manage.py sweep_uploads`."""
     now = now or timezone.now()
     cut = now - dt.timedelta(seconds=KEEP_SECONDS)
     # A row is committed only after its file is written, so a row without its file lost it

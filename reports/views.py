@@ -9,6 +9,8 @@ changed); static/reports/builder.js saves as the author types and reloads the pr
 
 from __future__ import annotations
 
+import functools
+
 from csp.constants import SELF
 from csp.decorators import csp_replace
 from django.contrib import messages
@@ -122,6 +124,7 @@ def _refusals(view):
     409 where the paper is published (perhaps since the builder was opened); 404 where the
     section or block was removed between finding it and writing to it."""
 
+    @functools.wraps(view)
     def wrapped(request, *args, **kwargs):
         try:
             return view(request, *args, **kwargs)
@@ -132,8 +135,6 @@ def _refusals(view):
         except (Section.DoesNotExist, Block.DoesNotExist):
             raise Http404 from None
 
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
     return wrapped
 
 

@@ -29,7 +29,7 @@ def make_token(client, name="Nightly export", days="90", read_only=True):
         body["read_only"] = "on"
     response = client.post(TOKENS, body)
     assert response.status_code == 200
-    match = re.search(r'<code id="new-token">([0-9a-f]+)</code>', response.text)
+    match = re.search(r'<code id="new-token"[^>]*>([0-9a-f]+)</code>', response.text)
     assert match, "the new key is shown on the page"
     return match.group(1), response
 
